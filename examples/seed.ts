@@ -1,0 +1,43 @@
+// The seed: Python's atexit example, line for line, on atexit.
+//
+//   import atexit
+//   def aa_atexit(): print("atexit of this aa called")
+//   atexit.register(aa_atexit)
+//   class BB:
+//       def __init__(self): atexit.register(self.hh)
+//       def hh(self): print("atexit of bb called")
+//       def bb(self): print("bb called"); CC()
+//   class CC:
+//       def __init__(self): atexit.register(self.gg)
+//       def gg(self): print("atexit of cc called")
+//   BB().bb()
+import atexit from "atexit";
+
+function aa_atexit(): void {
+  console.log("atexit of this aa called");
+}
+atexit.register(aa_atexit);
+
+class BB {
+  constructor() {
+    atexit.register(() => this.hh());
+  }
+  hh(): void {
+    console.log("atexit of bb called");
+  }
+  bb(): void {
+    console.log("bb called");
+    new CC();
+  }
+}
+
+class CC {
+  constructor() {
+    atexit.register(() => this.gg());
+  }
+  gg(): void {
+    console.log("atexit of cc called");
+  }
+}
+
+new BB().bb();

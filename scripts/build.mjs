@@ -1,0 +1,35 @@
+// Builds dist/: one bundled file per entry and format (one file to load is
+// the cheapest import), declarations from TypeScript 7, and the examples.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+process.chdir(root);
+rmSync("dist", { recursive: true, force: true });
+
+// Whitespace and syntax minified (comments live in src/), names kept for readable stack traces.
+const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", minifyWhitespace: true, minifySyntax: true };
+await Promise.all([
+  build({ ...common, entryPoints: { index: "src/index.ts", polyfill: "src/polyfill.ts" }, format: "esm", outdir: "dist", outExtension: { ".js": ".js" } }),
+  build({
+    ...common,
+    entryPoints: { index: "src/index.ts", polyfill: "src/polyfill.ts" },
+    format: "cjs",
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    // The CommonJS build has no import.meta; createRequire takes a path as well.
+    define: { "import.meta.url": "__filename" },
+  }),
+  // core-js-pure's SuppressedError alone, loaded only where the runtime lacks one.
+  build({ ...common, entryPoints: { "suppressed-error": "src/vendor/suppressed-error.cjs" }, format: "cjs", outdir: "dist", outExtension: { ".js": ".cjs" } }),
+]);
+
+// Declarations: ESM-flavoured under dist/types, a CommonJS-flavoured copy for require().
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+mkdirSync("dist/types-cjs", { recursive: true });
+cpSync("dist/types", "dist/types-cjs", { recursive: true });
+writeFileSync("dist/types-cjs/package.json", '{ "type": "commonjs" }\n');
+
+// The examples, with `using` lowered so that Node 20 runs them.
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "examples/tsconfig.json"], { stdio: "inherit" });

@@ -1,0 +1,173 @@
+/**
+ * The Node.js runtime: process events, signals, exit, stdio.
+ *
+ * Only documented `process` API is used. The one replacement of a process
+ * function, `process.exit` inside {@link NodeRuntime.interceptExit}, lasts only
+ * while the registry calls entries synchronously from the `exit` event, where
+ * Node would otherwise end the process at once and skip the remaining entries.
+ */
+import type { InstallOptions, Runtime, Triggers } from "./types.js";
+
+/**
+ * Signals atexit listens for by default: the ones that ask a process to end.
+ * Not listed, on purpose:
+ * - SIGKILL and SIGSTOP cannot be caught at all;
+ * - SIGSEGV, SIGBUS, SIGFPE, SIGILL report a broken process: running JavaScript then is unsafe;
+ * - SIGQUIT asks for a core dump, SIGUSR1 starts Node's inspector, SIGPIPE is ignored by Node;
+ * - SIGBREAK exists only on Windows (Ctrl-Break), where it is added.
+ */
+const TERMINATING_SIGNALS: readonly string[] =
+  process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+const UNCATCHABLE_SIGNALS = new Set(["SIGKILL", "SIGSTOP"]);
+
+/** Thrown by the intercepted `process.exit()` to unwind the entry that called it. */
+const interceptedExit: unique symbol = Symbol("atexit: process.exit() called inside a cleanup entry");
+
+type Listener = (...args: any[]) => void;
+
+function builtin<T>(id: string): T {
+  return process.getBuiltinModule(id) as T;
+}
+
+let inspect: typeof import("node:util").inspect | undefined;
+function format(error: unknown): string {
+  inspect ??= builtin<typeof import("node:util")>("node:util").inspect;
+  return inspect(error);
+}
+
+/**
+ * How many signal listeners belong to signal-exit (v3 and v4), from the global
+ * markers those versions keep. They do not count as the application's: signal-exit
+ * itself acts only once it is alone, which it is after atexit re-raises the signal.
+ */
+function signalExitListeners(): number {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for("signal-exit emitter")];
+  const v3 = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  return (typeof v4?.count === "number" ? v4.count : 0) + (typeof v3?.count === "number" ? v3.count : 0);
+}
+
+class NodeRuntime implements Runtime {
+  readonly defaultSignals: readonly string[] = TERMINATING_SIGNALS;
+  #isMainThread: boolean | undefined;
+  #listeners: Array<[event: string, listener: Listener]> = [];
+
+  get isMainThread(): boolean {
+    return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
+  }
+
+  install(triggers: Triggers, options: InstallOptions): void {
+    this.uninstall();
+    const add = (event: string, listener: Listener): void => {
+      process.on(event, listener);
+      this.#listeners.push([event, listener]);
+    };
+    add("beforeExit", () => triggers.drain());
+    add("exit", (code: number) => triggers.exit(code));
+    if (options.catchErrors) add("uncaughtException", (error: unknown) => triggers.error(error));
+    // Signals are delivered to the main thread only.
+    if (this.isMainThread) for (const signal of options.signals) add(signal, () => triggers.signal(signal));
+  }
+
+  uninstall(): void {
+    for (const [event, listener] of this.#listeners) process.removeListener(event, listener);
+    this.#listeners.length = 0;
+  }
+
+  #ours(event: string): number {
+    let count = 0;
+    for (const [name] of this.#listeners) if (name === event) count++;
+    return count;
+  }
+
+  signalTakenOver(signal: string): boolean {
+    return process.listenerCount(signal) - this.#ours(signal) - signalExitListeners() > 0;
+  }
+
+  errorsTakenOver(): boolean {
+    return process.listenerCount("uncaughtException") - this.#ours("uncaughtException") > 0;
+  }
+
+  interceptExit<T>(body: () => T): T {
+    const original = process.exit;
+    process.exit = function exit(code?: number | string | null): never {
+      // What Node's own exit() does first; the outer exit() then ends with it.
+      if (code !== undefined && code !== null) process.exitCode = code;
+      throw interceptedExit;
+    } as typeof process.exit;
+    try {
+      return body();
+    } finally {
+      process.exit = original;
+    }
+  }
+
+  isInterceptedExit(error: unknown): boolean {
+    return error === interceptedExit;
+  }
+
+  exitCode(): number {
+    const code = Number(process.exitCode ?? 0);
+    return Number.isInteger(code) ? code : 1;
+  }
+
+  setExitCode(code: number): void {
+    process.exitCode = code;
+  }
+
+  async flush(maxMs: number): Promise<void> {
+    const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && stream.writableLength > 0);
+    if (streams.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxMs);
+    });
+    // An empty write calls back once everything written before it is handed to the OS.
+    const written = Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
+    await Promise.race([written, deadline]);
+    clearTimeout(timer);
+  }
+
+  exit(code: number): void {
+    process.exit(code);
+  }
+
+  raise(signal: string): void {
+    process.kill(process.pid, signal);
+  }
+
+  rethrow(error: unknown): void {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+
+  formatUncaught(error: unknown): string {
+    return `${format(error)}\n\nNode.js ${process.version}`;
+  }
+
+  formatError(error: unknown): string {
+    return format(error);
+  }
+
+  writeDiagnostic(line: string): void {
+    process.stderr.write(`${line}\n`);
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  env(name: string): string | undefined {
+    return process.env[name];
+  }
+
+  isSignal(name: string): boolean {
+    const { signals } = builtin<typeof import("node:os")>("node:os").constants;
+    return Object.hasOwn(signals, name) && !UNCATCHABLE_SIGNALS.has(name);
+  }
+}
+
+/** The runtime this copy of atexit runs on. */
+export function currentRuntime(): Runtime {
+  return new NodeRuntime();
+}

@@ -64,8 +64,9 @@ class NodeRuntime implements Runtime {
     add("beforeExit", () => triggers.drain());
     add("exit", (code: number) => triggers.exit(code));
     if (options.catchErrors) add("uncaughtException", (error: unknown) => triggers.error(error));
-    // Signals are delivered to the main thread only.
-    if (this.isMainThread) for (const signal of options.signals) add(signal, () => triggers.signal(signal));
+    // Signals reach the main thread only; in a worker these listeners are never
+    // called, and asking which thread this is would load worker_threads (~1 ms).
+    for (const signal of options.signals) add(signal, () => triggers.signal(signal));
   }
 
   uninstall(): void {

@@ -1,0 +1,117 @@
+// adoptWeak after garbage collection (SPEC §2.1): needs `gc()`, so run this file with
+//   node --expose-gc --test test/unit/adopt-weak.test.mjs
+// Without --expose-gc these tests are skipped. No timing assertions: collection is awaited for
+// a bounded number of gc() + macrotask rounds, and only the outcome is checked.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ExitStack } from "atexit";
+import { macrotask } from "./helpers.mjs";
+
+const gc = globalThis.gc;
+const withoutGc = typeof gc === "function" ? false : "needs node --expose-gc (globalThis.gc is missing)";
+
+/**
+ * Collects until `done()` holds, for at most `rounds` rounds of gc() and a few macrotask turns
+ * (FinalizationRegistry callbacks run as tasks after a collection, and WeakRef targets stay
+ * alive until the end of the job that created or dereferenced them). Returns `done()`.
+ */
+async function collectUntil(done, rounds = 50) {
+  for (let round = 0; round < rounds && !done(); round++) {
+    await macrotask();
+    gc();
+    await macrotask();
+    await macrotask();
+  }
+  return done();
+}
+
+/** Registers `count` values that nothing else references; the function keeps no reference. */
+function adoptDroppedValues(stack, count, onDispose) {
+  for (let index = 0; index < count; index++) {
+    stack.adoptWeak({ index, payload: new Array(8).fill(index) }, onDispose);
+  }
+}
+
+describe("adoptWeak after the value is collected", { skip: withoutGc }, () => {
+  test("an entry whose value was collected disappears: size returns to 0 and onDispose never runs", async () => {
+    const stack = new ExitStack();
+    let calls = 0;
+    const onDispose = () => {
+      calls++;
+    };
+    adoptDroppedValues(stack, 1, onDispose);
+    assert.equal(stack.size, 1);
+    assert.equal(await collectUntil(() => stack.size === 0), true, "the entry is gone after collection");
+    await stack.disposeAsync();
+    assert.equal(calls, 0);
+  });
+
+  test("a collected weak entry leaves the entries around it in place and in order", async () => {
+    const stack = new ExitStack();
+    const calls = [];
+    const kept = { name: "kept" };
+    stack.defer(() => calls.push("below"));
+    adoptDroppedValues(stack, 1, () => calls.push("collected value"));
+    stack.adoptWeak(kept, (value) => calls.push(value.name));
+    stack.defer(() => calls.push("above"));
+    assert.equal(stack.size, 4);
+    assert.equal(await collectUntil(() => stack.size === 3), true);
+    await stack.disposeAsync();
+    assert.deepEqual(calls, ["above", "kept", "below"]);
+    assert.equal(kept.name, "kept"); // keeps `kept` alive until here
+  });
+
+  test("a value that is still referenced is not dropped by gc and its onDispose runs", async () => {
+    const stack = new ExitStack();
+    const alive = { name: "alive" };
+    let received;
+    stack.adoptWeak(alive, (value) => {
+      received = value;
+    });
+    for (let round = 0; round < 3; round++) {
+      gc();
+      await macrotask();
+    }
+    assert.equal(stack.size, 1);
+    await stack.disposeAsync();
+    assert.equal(received, alive);
+  });
+
+  test("10^5 weak entries dropped in rounds leave size 0 after each round and never run", async () => {
+    const COUNT = 100_000;
+    const stack = new ExitStack();
+    let calls = 0;
+    const onDispose = () => {
+      calls++;
+    };
+    for (let round = 0; round < 5; round++) {
+      adoptDroppedValues(stack, COUNT, onDispose);
+      assert.equal(stack.size, COUNT, `round ${round}: all entries pending before collection`);
+      assert.equal(await collectUntil(() => stack.size === 0), true, `round ${round}: size back to 0`);
+    }
+    const survivor = { name: "survivor" };
+    let survivorSeen;
+    stack.adoptWeak(survivor, (value) => {
+      survivorSeen = value;
+    });
+    await stack.disposeAsync();
+    assert.equal(calls, 0);
+    assert.equal(survivorSeen, survivor);
+  });
+
+  test("an entry unregistered before its value is collected stays gone after collection", async () => {
+    const stack = new ExitStack();
+    let calls = 0;
+    const onDispose = () => {
+      calls++;
+    };
+    adoptDroppedValues(stack, 3, onDispose);
+    stack.defer(() => {});
+    assert.equal(stack.unregister(onDispose), true);
+    assert.equal(stack.size, 1);
+    await collectUntil(() => false, 5);
+    assert.equal(stack.size, 1, "collection of an unregistered value removes nothing else");
+    await stack.disposeAsync();
+    assert.equal(calls, 0);
+  });
+});

@@ -9,7 +9,21 @@ process.chdir(root);
 rmSync("dist", { recursive: true, force: true });
 
 // Whitespace and syntax minified (comments live in src/), names kept for readable stack traces.
-const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", minifyWhitespace: true, minifySyntax: true };
+/**
+ * core-js keeps its internal state in globalThis["__core-js_shared__"], shared by
+ * every copy. The main entry must change no global, so the bundled fallback
+ * gets a private store of its own instead.
+ */
+const privateCoreJsStore = {
+  name: "private-core-js-store",
+  setup(build) {
+    build.onResolve({ filter: /internals\/shared-store(\.js)?$/ }, () => ({ path: "shared-store", namespace: "atexit-private" }));
+    build.onLoad({ filter: /.*/, namespace: "atexit-private" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+  },
+};
+
+// keepNames: esbuild renames a class that refers to itself (ExitStack → _ExitStack).
+const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", minifyWhitespace: true, minifySyntax: true, keepNames: true };
 await Promise.all([
   build({ ...common, entryPoints: { index: "src/index.ts", polyfill: "src/polyfill.ts" }, format: "esm", outdir: "dist", outExtension: { ".js": ".js" } }),
   build({
@@ -22,7 +36,14 @@ await Promise.all([
     define: { "import.meta.url": "__filename" },
   }),
   // core-js-pure's SuppressedError alone, loaded only where the runtime lacks one.
-  build({ ...common, entryPoints: { "suppressed-error": "src/vendor/suppressed-error.cjs" }, format: "cjs", outdir: "dist", outExtension: { ".js": ".cjs" } }),
+  build({
+    ...common,
+    entryPoints: { "suppressed-error": "src/vendor/suppressed-error.cjs" },
+    format: "cjs",
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    plugins: [privateCoreJsStore],
+  }),
 ]);
 
 // Declarations: ESM-flavoured under dist/types, a CommonJS-flavoured copy for require().

@@ -132,8 +132,19 @@ function isThenable(value: unknown): boolean {
 /** Positions of a target's entries: one number, or an array once there are more. */
 type Positions = number | number[];
 
-function addPosition(index: WeakMap<object, Positions>, key: unknown, position: number): void {
-  if (!isObject(key)) return;
+/**
+ * Target → positions: a WeakMap for objects (it must not keep an `adoptWeak`
+ * value alive), a Map for primitives (`adopt("worker-7", stop)` is legal).
+ */
+interface TargetIndex {
+  objects: WeakMap<object, Positions>;
+  primitives: Map<unknown, Positions>;
+}
+
+function addPosition(targets: TargetIndex, key: unknown, position: number): void {
+  const index: { get(key: unknown): Positions | undefined; set(key: unknown, value: Positions): unknown } = isObject(key)
+    ? (targets.objects as WeakMap<object, Positions> as never)
+    : targets.primitives;
   const current = index.get(key);
   if (current === undefined) index.set(key, position);
   else if (typeof current === "number") index.set(key, [current, position]);
@@ -184,7 +195,7 @@ export class ExitStack implements AsyncDisposable {
   /** `use(null)` was called: spec DisposeResources then awaits once even if nothing else did. */
   #needsAwait = false;
   /** target → positions in #slots; built lazily by the first `unregister`. */
-  #index: WeakMap<object, Positions> | undefined = undefined;
+  #index: TargetIndex | undefined = undefined;
   /** Slots below this position are in #index. */
   #indexedUpTo = 0;
   /** For a `scope()` child: the stack that holds it as an entry. */
@@ -192,6 +203,11 @@ export class ExitStack implements AsyncDisposable {
   /** Removes `adoptWeak` entries whose value was collected. Created on first use. */
   #finalizer: FinalizationRegistry<WeakRef<object>> | undefined = undefined;
   #onOccupancy: ((occupied: boolean) => void) | undefined = undefined;
+  /** The disposal loop in progress, if any: a second caller joins it instead of racing it. */
+  #activeLoop: Promise<Completion> | undefined = undefined;
+  #looping = false;
+  /** The completion of the loop in progress, for callers that join it. */
+  #lastCompletion: Completion | undefined = undefined;
 
   static {
     internals = {
@@ -199,7 +215,7 @@ export class ExitStack implements AsyncDisposable {
         stack.#onOccupancy = onChange;
       },
       dispose(stack, observer) {
-        return stack.#disposeEntries(observer);
+        return stack.#disposeEntries(observer, false) as Promise<Completion>;
       },
       drainSync(stack, observer) {
         return stack.#drainSync(observer);
@@ -340,18 +356,17 @@ export class ExitStack implements AsyncDisposable {
    * `adopt`'s value) is `target`. Safe during disposal: a removed entry that has
    * not run yet will not run. Amortised O(1) per removed entry.
    *
+   * Any value can be a target (`adopt` accepts primitives too); it is compared
+   * with SameValueZero, so `unregister(fn)` never matches a different function.
+   *
    * @returns whether any entry was removed.
-   * @throws {TypeError} if `target` is not a function or an object.
    * @example
    * ```ts
    * const flush = atexit.register(() => log.flush());
    * atexit.unregister(flush); // true
    * ```
    */
-  unregister(target: object): boolean {
-    if (!isObject(target)) {
-      throw new TypeError(`Expected \`target\` to be a function or an object, got ${describe(target)}`);
-    }
+  unregister(target: unknown): boolean {
     return this.#removeTarget(target);
   }
 
@@ -451,12 +466,16 @@ export class ExitStack implements AsyncDisposable {
    * stack.disposed; // true
    * ```
    */
-  async disposeAsync(): Promise<void> {
-    if (this.#disposed) return;
+  disposeAsync(): Promise<void> {
+    // Not an async function: the returned promise must settle in the same
+    // microtask turn as the native AsyncDisposableStack's.
+    if (!(isObject(this) && #disposed in this)) {
+      return Promise.reject(new TypeError(`Expected \`this\` to be an ExitStack, got ${describe(this)}`));
+    }
+    if (this.#disposed) return Promise.resolve();
     this.#disposed = true;
     this.#detachFromParent();
-    const completion = await this.#disposeEntries(undefined);
-    if (completion.failed) throw completion.error;
+    return this.#disposeEntries(undefined, true) as Promise<void>;
   }
 
   /** Same function as {@link ExitStack.disposeAsync}, so `await using` works. */
@@ -473,9 +492,8 @@ export class ExitStack implements AsyncDisposable {
    * await atexit.run(); // e.g. between tests
    * ```
    */
-  async run(): Promise<void> {
-    const completion = await this.#disposeEntries(undefined);
-    if (completion.failed) throw completion.error;
+  run(): Promise<void> {
+    return this.#disposeEntries(undefined, true) as Promise<void>;
   }
 
   /**
@@ -529,8 +547,8 @@ export class ExitStack implements AsyncDisposable {
   }
 
   /** Catches the index up with the slots pushed since it was last used. */
-  #catchUpIndex(): WeakMap<object, Positions> {
-    const index = (this.#index ??= new WeakMap());
+  #catchUpIndex(): TargetIndex {
+    const index = (this.#index ??= { objects: new WeakMap(), primitives: new Map() });
     const slots = this.#slots;
     for (let i = this.#indexedUpTo; i < slots.length; i += STRIDE) {
       const kind = slots[i];
@@ -550,11 +568,13 @@ export class ExitStack implements AsyncDisposable {
         case SCOPE:
           addPosition(index, value, i);
           break;
-        case WEAK:
+        case WEAK: {
           addPosition(index, fn, i);
           addPosition(index, value, i); // the WeakRef, for the finalizer
-          addPosition(index, (value as WeakRef<object>).deref(), i);
+          const target = (value as WeakRef<object>).deref();
+          if (target !== undefined) addPosition(index, target, i);
           break;
+        }
       }
     }
     this.#indexedUpTo = slots.length;
@@ -562,7 +582,7 @@ export class ExitStack implements AsyncDisposable {
   }
 
   /** Does the entry at `i` belong to `target`? (Index positions may be stale.) */
-  #matches(i: number, target: object): boolean {
+  #matches(i: number, target: unknown): boolean {
     const slots = this.#slots;
     if (i >= slots.length) return false;
     const kind = slots[i];
@@ -578,18 +598,19 @@ export class ExitStack implements AsyncDisposable {
       case SCOPE:
         return value === target;
       case WEAK:
-        return slots[i + 1] === target || value === target || (value as WeakRef<object>).deref() === target;
+        return slots[i + 1] === target || value === target || (target !== undefined && (value as WeakRef<object>).deref() === target);
       default:
         return false;
     }
   }
 
-  #removeTarget(target: object): boolean {
+  #removeTarget(target: unknown): boolean {
     if (this.#size === 0) return false;
-    const index = this.#catchUpIndex();
-    const positions = index.get(target);
+    const targets = this.#catchUpIndex();
+    const index = isObject(target) ? targets.objects : targets.primitives;
+    const positions = index.get(target as object);
     if (positions === undefined) return false;
-    index.delete(target);
+    index.delete(target as object);
     let removed = 0;
     if (typeof positions === "number") removed = this.#removeAt(positions, target);
     else for (const position of positions) removed += this.#removeAt(position, target);
@@ -598,7 +619,7 @@ export class ExitStack implements AsyncDisposable {
     return true;
   }
 
-  #removeAt(i: number, target: object): number {
+  #removeAt(i: number, target: unknown): number {
     if (!this.#matches(i, target)) return 0;
     const slots = this.#slots;
     if (slots[i] === SCOPE) (slots[i + 2] as ExitStack).#parent = undefined;
@@ -645,15 +666,40 @@ export class ExitStack implements AsyncDisposable {
   }
 
   /**
+   * Runs the disposal loop, or joins the one in progress (`disposeAsync()`
+   * during `run()`, say), so that entries still run one at a time, each once.
+   * With `reject`, the promise rejects with the chained error and otherwise
+   * resolves `undefined`; without, it resolves with the completion.
+   */
+  #disposeEntries(observer: EntryObserver | undefined, reject: boolean): Promise<Completion | undefined> {
+    if (this.#activeLoop !== undefined) {
+      return this.#activeLoop.then((completion) => {
+        if (!reject) return completion;
+        if (completion.failed) throw completion.error;
+        return undefined;
+      });
+    }
+    const loop = this.#disposeLoop(observer, reject);
+    // Still looping after its synchronous start: the next caller joins it.
+    if (this.#looping) {
+      const joined = (): Completion => this.#lastCompletion as Completion;
+      this.#activeLoop = loop.then(joined, joined);
+    }
+    return loop;
+  }
+
+  /**
    * Spec DisposeResources over the pending entries, top first, each result
    * awaited; entries pushed meanwhile are on top and run next. Failures are
    * chained as `new SuppressedError(newError, previousError)`.
    */
-  async #disposeEntries(observer: EntryObserver | undefined): Promise<Completion> {
-    const slots = this.#slots;
+  async #disposeLoop(observer: EntryObserver | undefined, reject: boolean): Promise<Completion | undefined> {
     const completion: Completion = { failed: false, error: undefined };
+    this.#lastCompletion = completion;
+    this.#looping = true;
     let awaited = false;
-    while (slots.length > 0) {
+    // Re-read #slots each turn: move() during the loop hands them to another stack.
+    for (let slots = this.#slots; slots.length > 0; slots = this.#slots) {
       const kind = this.#popKind();
       const value = slots.pop();
       const fn = slots.pop() as AnyFunction;
@@ -666,7 +712,7 @@ export class ExitStack implements AsyncDisposable {
         child.#parent = undefined;
         if (child.#disposed) continue;
         child.#disposed = true;
-        const inner = await child.#disposeEntries(observer);
+        const inner = (await child.#disposeEntries(observer, false)) as Completion;
         awaited = true;
         if (inner.failed) record(completion, inner.error);
         continue;
@@ -716,7 +762,11 @@ export class ExitStack implements AsyncDisposable {
       this.#needsAwait = false;
       if (!awaited) await undefined;
     }
-    return completion;
+    this.#looping = false;
+    this.#activeLoop = undefined;
+    if (!reject) return completion;
+    if (completion.failed) throw completion.error;
+    return undefined;
   }
 
   /** Calls every pending entry now, top first, without awaiting anything (process `'exit'`). */

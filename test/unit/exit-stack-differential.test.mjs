@@ -10,7 +10,8 @@ import { NativeAsyncDisposableStack, labelled, macrotask, settle, shapeOf, start
 
 /**
  * Runs `build(stack, record)` then disposes, on a fresh stack made by `makeStack`. `record(label)`
- * logs a label with the current microtask tick. Returns the log, ending with the outcome.
+ * logs a label, with the current microtask tick when `ticks` is set. Returns the log, ending
+ * with the outcome, and (with `ticks`) the tick at which disposeAsync's promise settled.
  */
 async function runScenario(makeStack, build, { ticks }) {
   const stack = makeStack();
@@ -18,23 +19,33 @@ async function runScenario(makeStack, build, { ticks }) {
   let ticker;
   const record = (label) => log.push(ticks ? [label, ticker?.now ?? "before disposal"] : label);
   build(stack, record);
-  ticker = startTicker();
+  if (ticks) ticker = startTicker();
   const outcome = await settle(stack.disposeAsync());
-  const settledAt = ticker.now;
-  ticker.stop();
-  log.push(
-    outcome.status === "fulfilled"
-      ? { resolved: outcome.value, ...(ticks && { at: settledAt }) }
-      : { rejected: shapeOf(outcome.reason), ...(ticks && { at: settledAt }) },
-  );
-  return log;
+  const settledAt = ticker?.now;
+  ticker?.stop();
+  if (ticker?.exhausted) log.push("ticker exhausted: the stack waited for a macrotask");
+  log.push(outcome.status === "fulfilled" ? { resolved: outcome.value } : { rejected: shapeOf(outcome.reason) });
+  return { log, settledAt };
 }
 
-/** Runs a scenario on both stacks and asserts the logs are identical. */
-async function assertSameAsNative(build, { ticks = false } = {}) {
-  const native = await runScenario(() => new NativeAsyncDisposableStack(), build, { ticks });
-  const ours = await runScenario(() => new ExitStack(), build, { ticks });
-  assert.deepEqual(ours, native, "ExitStack (actual) differs from native AsyncDisposableStack (expected)");
+/**
+ * Runs a scenario on both stacks and asserts the logs are identical; with `settlement`, asserts
+ * instead that disposeAsync's promise settled in the same microtask turn (counted from the start
+ * of disposal, through the same `settle()` wrapper on both sides).
+ */
+async function assertSameAsNative(build, { ticks = false, settlement = false } = {}) {
+  const options = { ticks: ticks || settlement };
+  const native = await runScenario(() => new NativeAsyncDisposableStack(), build, options);
+  const ours = await runScenario(() => new ExitStack(), build, options);
+  if (settlement) {
+    assert.equal(
+      ours.settledAt,
+      native.settledAt,
+      "microtask turn at which disposeAsync settled: ExitStack (actual) vs native AsyncDisposableStack (expected)",
+    );
+  } else {
+    assert.deepEqual(ours.log, native.log, "ExitStack (actual) differs from native AsyncDisposableStack (expected)");
+  }
 }
 
 const thrower = (label) => () => {
@@ -164,8 +175,14 @@ describe("differential: ExitStack against the native AsyncDisposableStack", { sk
   }
 
   for (const [name, build] of Object.entries(scenarios)) {
-    test(`microtask turns between calls match AsyncDisposableStack: ${name}`, async () => {
+    test(`each entry is called in the same microtask turn as by AsyncDisposableStack: ${name}`, async () => {
       await assertSameAsNative(build, { ticks: true });
+    });
+  }
+
+  for (const [name, build] of Object.entries(scenarios)) {
+    test(`disposeAsync settles in the same microtask turn as AsyncDisposableStack's: ${name}`, async () => {
+      await assertSameAsNative(build, { settlement: true });
     });
   }
 
@@ -192,21 +209,30 @@ describe("differential: ExitStack against the native AsyncDisposableStack", { sk
   });
 
   test("a second disposeAsync during disposal resolves undefined at once, without waiting, as natively", async () => {
-    for (const ticks of [false, true]) {
-      await assertSameAsNative(
-        (stack, record) => {
-          stack.defer(async () => {
-            record("entry start");
-            await macrotask();
-            record("entry end");
-          });
-          stack.defer(() => {
-            stack.disposeAsync().then((value) => record(`second call resolved with ${value}`));
-          });
-        },
-        { ticks },
-      );
-    }
+    await assertSameAsNative((stack, record) => {
+      stack.defer(async () => {
+        record("entry start");
+        await macrotask();
+        record("entry end");
+      });
+      stack.defer(() => {
+        stack.disposeAsync().then((value) => record(`second call resolved with ${value}`));
+      });
+    });
+    // The same with microtask turns counted (no macrotask may be awaited under the ticker).
+    await assertSameAsNative(
+      (stack, record) => {
+        stack.defer(async () => {
+          record("entry start");
+          for (let turn = 0; turn < 5; turn++) await null;
+          record("entry end");
+        });
+        stack.defer(() => {
+          stack.disposeAsync().then((value) => record(`second call resolved with ${value}`));
+        });
+      },
+      { ticks: true },
+    );
   });
 
   test("move hands the entries over in the same order as AsyncDisposableStack.prototype.move", async () => {

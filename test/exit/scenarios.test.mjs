@@ -1,0 +1,793 @@
+// Every exit path of SPEC §3 (and the process-facing parts of §2.2 and §6) as one table of
+// scenarios. Each row runs a fixture from test/fixtures/ in a child process on every runtime
+// below, optionally sends it signals when it prints given lines, and checks how it ended
+// (exit code or signal), its stdout lines in order, and its stderr.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const fixturesDir = join(repoRoot, "test", "fixtures");
+
+/** A child still running after this long is killed and the test fails. */
+const DEADLINE_MS = 20_000;
+/** Children running at once, so that timing-sensitive rows stay honest on a 2-core machine. */
+const MAX_CHILDREN = Math.max(4, availableParallelism() * 3);
+
+// ---------------------------------------------------------------------------------------------
+// Runtimes
+
+/** The first candidate binary whose `--version` has the wanted major, or a skip reason. */
+function findNode(name, major, candidates) {
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+    if (version.startsWith(`v${major}.`)) return { name, path, version };
+  }
+  return { name, skip: `no Node.js ${major} found (looked at ${candidates.join(", ")})` };
+}
+
+const runtimes = [
+  // process.execPath first; under `npm run`, node_modules/.bin/node (Node 24) shadows it, so
+  // the PATH is searched too.
+  findNode("node20", 20, [
+    process.execPath,
+    ...(process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "node")),
+  ]),
+  findNode("node24", 24, [join(repoRoot, "node_modules", "node24", "bin", "node")]),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Expected diagnostics (loose on wording, strict on the key parts; every line starts "atexit: ")
+
+/** An entry's failure: its name, then the inspected error with its stack. */
+const entryFailed = (name, message) =>
+  new RegExp(`atexit: cleanup entry\\b[^\\n]*\\b${name}\\b[^\\n]*failed[\\s\\S]*?${message}\\n\\s+at `);
+/** An error printed with its stack (T6, or the runtime's own output). */
+const errorWithStack = (message) => new RegExp(`Error: ${message}\\n\\s+at `);
+/** T3: how many async entries could not finish, and a pointer to atexit.exit(). */
+const asyncEntriesCutShort = (count) =>
+  new RegExp(`atexit: process\\.exit\\(\\) was called; ${count} async cleanup entr(y|ies) could not finish[^\\n]*atexit\\.exit\\(\\)`);
+/** T5. */
+const signalDuringCleanup = (signal) => new RegExp(`^atexit: received ${signal} during cleanup`, "m");
+/** T7. */
+const timedOut = (entry, neverRan) =>
+  new RegExp(`^atexit: [^\\n]*timed out after 300 ?ms[^\\n]*\\b${entry}\\b[^\\n]*\\b${neverRan} entries never ran`, "m");
+/** Anything atexit says. */
+const anyDiagnostic = /atexit:/;
+/** The runtime's own report of an uncaught error. */
+const runtimeCrashFooter = /^Node\.js v\d+/m;
+
+// ---------------------------------------------------------------------------------------------
+// The table. Fields: name (a sentence), fixture, args (array, or function of the shared
+// context), env, signals ([{ after: stdout line, signal }], sent in order), slowReader (pause
+// reading stdout for 300 ms after the first chunk), expect: { code | signal, stdout (exact
+// lines in order; a long run of one character reads "<N × c>"), unordered, stderr (regexes
+// that must match), notStderr (must not), stderrLines (exact count of non-empty lines),
+// exitWithin: { after: stdout line, ms } }.
+
+const LINES_T3 = ["sync entry E ran", "async entry D called", "sync entry C ran", "async entry B called", "sync entry A ran"];
+const LINES_T6 = ["entry C ran", "entry B finished after 50 ms", "entry A ran"];
+const LINES_T2 = ["calling atexit.exit", "async entry finished after 50 ms", "server closed: true", "bottom entry ran"];
+const LINES_TIMEOUT = ["top entry ran", "stuckEntry started"];
+const EMPTY_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit", "uncaughtException", "unhandledRejection"];
+const noListeners = (step) => `${step}: ${EMPTY_EVENTS.map((event) => `${event}=0`).join(" ")}`;
+const LINES_EMPTY = [
+  noListeners("after import"),
+  noListeners("register, unregister"),
+  noListeners("use, unregister"),
+  noListeners("adopt, unregister"),
+  noListeners("defer, unregister"),
+  "scope entry ran",
+  noListeners("scope, disposeAsync"),
+  noListeners("register, clear"),
+  "entry run by run()",
+  noListeners("register, run"),
+  "size 0",
+];
+const reasonLines = (json, { awaited = true } = {}) => [
+  `abort event: ${json}`,
+  `entry: ${json} same as signal.reason: true`,
+  ...(awaited ? [`exiting resolved: ${json} same as atexit.reason: true`] : []),
+];
+
+const scenarios = [
+  // T1 — the event loop drains
+  {
+    name: "when the loop drains, entries run last-in first-out and async entries are awaited; exit code 0",
+    fixture: "drain.mjs",
+    expect: {
+      code: 0,
+      stdout: ["main module done", "last timer fired", "registered last", "adopted handle released", "resource disposed", "async entry finished after 50 ms", "registered first"],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "when the loop drains, the process keeps the exit code it set (process.exitCode = 3)",
+    fixture: "drain.mjs",
+    args: ["3"],
+    expect: {
+      code: 3,
+      stdout: ["main module done", "last timer fired", "registered last", "adopted handle released", "resource disposed", "async entry finished after 50 ms", "registered first"],
+    },
+  },
+  {
+    name: "when the loop drains, entries that throw or reject are reported with their stack as they happen, the rest still run, and exit code 0 becomes 1",
+    fixture: "drain-failures.mjs",
+    expect: {
+      code: 1,
+      stdout: ["top entry ran", "bottom entry ran"],
+      stderr: [
+        entryFailed("throwsSync", "sync-boom"),
+        entryFailed("rejectsLater", "async-boom"),
+        /throwsSync[\s\S]*marker: between the failures[\s\S]*rejectsLater/,
+      ],
+    },
+  },
+  {
+    name: "when the loop drains with process.exitCode = 3, a failing entry leaves the exit code at 3",
+    fixture: "drain-failures.mjs",
+    args: ["3"],
+    expect: { code: 3, stdout: ["top entry ran", "bottom entry ran"], stderr: [entryFailed("throwsSync", "sync-boom")] },
+  },
+
+  // T2 — atexit.exit(code)
+  {
+    name: "atexit.exit(5) runs the full async sequence while a server and an interval keep the loop alive, then exits with code 5",
+    fixture: "explicit-exit.mjs",
+    args: ["5"],
+    expect: { code: 5, stdout: LINES_T2, notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "atexit.exit(0) with a failing entry runs the other entries and exits with code 1",
+    fixture: "explicit-exit.mjs",
+    args: ["0", "fail"],
+    expect: { code: 1, stdout: LINES_T2, stderr: [entryFailed("failingEntry", "explicit-boom")] },
+  },
+  {
+    name: "atexit.exit(5) with a failing entry still exits with code 5",
+    fixture: "explicit-exit.mjs",
+    args: ["5", "fail"],
+    expect: { code: 5, stdout: LINES_T2, stderr: [entryFailed("failingEntry", "explicit-boom")] },
+  },
+  {
+    name: "atexit.exit() without a code exits with process.exitCode",
+    fixture: "explicit-exit.mjs",
+    args: ["none", "-", "7"],
+    expect: { code: 7, stdout: LINES_T2 },
+  },
+
+  // T3 — process.exit(code)
+  {
+    name: "process.exit(4) runs sync entries in order, calls async entries without awaiting them, says how many could not finish, and exits with code 4",
+    fixture: "process-exit.mjs",
+    args: ["4"],
+    expect: { code: 4, stdout: LINES_T3, stderr: [asyncEntriesCutShort(2)] },
+  },
+  {
+    name: "process.exit(4) with a failing sync entry reports it, runs the rest and keeps code 4",
+    fixture: "process-exit.mjs",
+    args: ["4", "fail"],
+    expect: { code: 4, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom"), asyncEntriesCutShort(2)] },
+  },
+  {
+    name: "process.exit(0) with a failing sync entry keeps code 0",
+    fixture: "process-exit.mjs",
+    args: ["0", "fail"],
+    expect: { code: 0, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom")] },
+  },
+  {
+    name: "process.exit(6) inside an entry during process.exit(4) runs the remaining entries once and exits with code 6",
+    fixture: "exit-inside-entry.mjs",
+    args: ["process-exit"],
+    expect: { code: 6, stdout: ["entry C ran", "entry B calls process.exit(6)", "entry A ran"] },
+  },
+  {
+    name: "process.exit(6) inside an entry while the loop drains runs the remaining entries once and exits with code 6",
+    fixture: "exit-inside-entry.mjs",
+    args: ["drain"],
+    expect: { code: 6, stdout: ["entry C finished after 30 ms", "entry B calls process.exit(6)", "entry A ran"] },
+  },
+  {
+    name: "process.exit(6) inside an entry during a SIGTERM sequence runs the remaining entries once and exits with code 6",
+    fixture: "exit-inside-entry.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: { code: 6, stdout: ["ready", "entry C finished after 30 ms", "entry B calls process.exit(6)", "entry A ran"] },
+  },
+
+  // T4 — a signal
+  ...["SIGINT", "SIGTERM", "SIGHUP"].map((signal) => ({
+    name: `${signal} runs the full async sequence, then the process dies by ${signal}`,
+    fixture: "signal.mjs",
+    signals: [{ after: "ready", signal }],
+    expect: {
+      signal,
+      stdout: ["ready", "resource C disposed", "entry B finished after 50 ms", "entry A ran"],
+      notStderr: [anyDiagnostic],
+    },
+  })),
+
+  // T5 — a signal while a sequence runs
+  {
+    name: "a second SIGINT while the sequence hangs stops it at once with one line on stderr, and the process dies by SIGINT",
+    fixture: "signal-during-sequence.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGINT" }],
+    expect: {
+      signal: "SIGINT",
+      stdout: ["ready", "top entry ran", "hanging"],
+      stderr: [signalDuringCleanup("SIGINT")],
+      stderrLines: 1,
+      exitWithin: { after: "hanging", ms: 3000 },
+    },
+  },
+  {
+    name: "a SIGTERM while a SIGINT sequence hangs ends the process by SIGTERM",
+    fixture: "signal-during-sequence.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["ready", "top entry ran", "hanging"],
+      stderr: [signalDuringCleanup("SIGTERM")],
+      stderrLines: 1,
+      exitWithin: { after: "hanging", ms: 3000 },
+    },
+  },
+  {
+    name: "a SIGTERM while the drain sequence hangs stops it at once and the process dies by SIGTERM",
+    fixture: "signal-during-sequence.mjs",
+    args: ["drain"],
+    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "hanging"],
+      stderr: [signalDuringCleanup("SIGTERM")],
+      stderrLines: 1,
+      exitWithin: { after: "hanging", ms: 3000 },
+    },
+  },
+  {
+    name: "a SIGTERM while the atexit.exit() sequence hangs stops it at once and the process dies by SIGTERM",
+    fixture: "signal-during-sequence.mjs",
+    args: ["explicit"],
+    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "hanging"],
+      stderr: [signalDuringCleanup("SIGTERM")],
+      stderrLines: 1,
+      exitWithin: { after: "hanging", ms: 3000 },
+    },
+  },
+  {
+    name: "a SIGTERM while the uncaught-error sequence hangs stops it at once and the process dies by SIGTERM",
+    fixture: "signal-during-sequence.mjs",
+    args: ["error"],
+    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "hanging"],
+      stderr: [errorWithStack("error-before-hang"), signalDuringCleanup("SIGTERM")],
+      exitWithin: { after: "hanging", ms: 3000 },
+    },
+  },
+
+  // T6 — uncaught errors
+  {
+    name: "an uncaught exception is printed with its stack, then the full async sequence runs, and the exit code is 1",
+    fixture: "uncaught.mjs",
+    args: ["throw"],
+    expect: {
+      code: 1,
+      stdout: LINES_T6,
+      stderr: [errorWithStack("uncaught-kaboom"), /uncaught-kaboom[\s\S]*marker: entry B wrote to stderr/],
+    },
+  },
+  {
+    name: "an unhandled rejection is printed with its stack, then the full async sequence runs, and the exit code is 1",
+    fixture: "uncaught.mjs",
+    args: ["reject"],
+    expect: {
+      code: 1,
+      stdout: LINES_T6,
+      stderr: [errorWithStack("rejected-kaboom"), /rejected-kaboom[\s\S]*marker: entry B wrote to stderr/],
+    },
+  },
+  {
+    name: "an error thrown by the main module itself is printed with its stack, then the full async sequence runs, and the exit code is 1",
+    fixture: "uncaught.mjs",
+    args: ["top-level"],
+    expect: {
+      code: 1,
+      stdout: LINES_T6,
+      stderr: [errorWithStack("top-level-kaboom"), /top-level-kaboom[\s\S]*marker: entry B wrote to stderr/],
+    },
+  },
+  {
+    name: "an entry that throws during the uncaught-error sequence does not stop the others",
+    fixture: "uncaught.mjs",
+    args: ["entry-throws"],
+    expect: {
+      code: 1,
+      stdout: LINES_T6,
+      stderr: [errorWithStack("uncaught-kaboom"), entryFailed("failsDuringErrorExit", "entry-boom"), /entry-boom[\s\S]*marker: entry B wrote to stderr/],
+    },
+  },
+
+  // T7 — the sequence exceeds its timeout
+  {
+    name: "a drain sequence stuck past the timeout is abandoned, stderr names the stuck entry and how many never ran, and the exit code is 1",
+    fixture: "timeout.mjs",
+    args: ["drain"],
+    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
+  },
+  {
+    name: "an atexit.exit(0) sequence stuck past the timeout is abandoned with exit code 1",
+    fixture: "timeout.mjs",
+    args: ["explicit"],
+    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
+  },
+  {
+    name: "an uncaught-error sequence stuck past the timeout is abandoned with exit code 1",
+    fixture: "timeout.mjs",
+    args: ["error"],
+    expect: {
+      code: 1,
+      stdout: LINES_TIMEOUT,
+      stderr: [errorWithStack("error-before-timeout"), timedOut("stuckEntry", 2)],
+      exitWithin: { after: "stuckEntry started", ms: 3000 },
+    },
+  },
+  {
+    name: "a SIGTERM sequence stuck past the timeout is abandoned and the process still dies by SIGTERM",
+    fixture: "timeout.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["ready", ...LINES_TIMEOUT],
+      stderr: [timedOut("stuckEntry", 2)],
+      exitWithin: { after: "stuckEntry started", ms: 3000 },
+    },
+  },
+
+  // Exactly once
+  {
+    name: "an entry added during the sequence, a failing entry and process.exit(6) inside an entry: every entry runs exactly once",
+    fixture: "exactly-once-mix.mjs",
+    expect: {
+      code: 6,
+      stdout: ["G ran", "E ran and registers F", "F, added during the sequence, ran", "D finished after 20 ms", "C ran and calls process.exit(6)", "B ran and throws", "A ran"],
+      stderr: [entryFailed("failsInMix", "mix-boom")],
+    },
+  },
+  {
+    name: "a SIGTERM while the drain sequence awaits a slow entry ends the process by SIGTERM without running any entry twice",
+    fixture: "signal-during-drain.mjs",
+    signals: [{ after: "slow entry started", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "slow entry started"],
+      stderr: [signalDuringCleanup("SIGTERM")],
+      exitWithin: { after: "slow entry started", ms: 2000 },
+    },
+  },
+
+  // Isolation
+  {
+    name: "an entry's failure is on stderr before the next entry runs, so a later hang (then SIGKILL) loses nothing",
+    fixture: "failure-then-hang.mjs",
+    signals: [{ after: "ready", signal: "SIGTERM" }, { after: "hanging", signal: "SIGKILL" }],
+    expect: { signal: "SIGKILL", stdout: ["ready", "hanging"], stderr: [entryFailed("failsBeforeHang", "failure-before-hang")] },
+  },
+
+  // Cooperation
+  ...["before", "after"].map((order) => ({
+    name: `an application SIGINT listener added ${order} the first entry takes SIGINT over: atexit waits for the app's atexit.exit(0)`,
+    fixture: "app-signal-listener.mjs",
+    args: [order],
+    signals: [{ after: "ready", signal: "SIGINT" }],
+    expect: { code: 0, stdout: ["ready", "app got SIGINT", "app still running", "entry ran"], notStderr: [anyDiagnostic] },
+  })),
+  {
+    name: "an application uncaughtException listener takes errors over: atexit does not act, the process drains normally with code 0",
+    fixture: "app-error-listener.mjs",
+    args: ["exception"],
+    expect: { code: 0, stdout: ["app caught handled-kaboom", "app still running", "entry ran"], notStderr: [anyDiagnostic, /handled-kaboom/] },
+  },
+  {
+    name: "an application unhandledRejection listener takes rejections over: atexit does not act, the process drains normally with code 0",
+    fixture: "app-error-listener.mjs",
+    args: ["rejection"],
+    expect: { code: 0, stdout: ["app caught handled-rejection", "app still running", "entry ran"], notStderr: [anyDiagnostic, /handled-rejection/] },
+  },
+  ...["first", "last"].map((order) => ({
+    name: `with signal-exit v4 loaded (its handler added ${order}), SIGINT runs both libraries' handlers and the process dies by SIGINT`,
+    fixture: "signal-exit-v4.mjs",
+    args: [order],
+    signals: [{ after: "ready", signal: "SIGINT" }],
+    expect: { signal: "SIGINT", unordered: true, stdout: ["ready", "atexit entry ran", "signal-exit v4 handler saw SIGINT"] },
+  })),
+  ...["first", "last"].map((order) => ({
+    name: `with signal-exit v3 loaded (its handler added ${order}, CommonJS), SIGINT runs both libraries' handlers and the process dies by SIGINT`,
+    fixture: "signal-exit-v3.cjs",
+    args: [order],
+    signals: [{ after: "ready", signal: "SIGINT" }],
+    expect: { signal: "SIGINT", unordered: true, stdout: ["ready", "atexit entry ran", "signal-exit v3 handler saw SIGINT"] },
+  })),
+
+  // Output is not lost
+  {
+    name: "1 MiB written to stdout by an entry on SIGTERM reaches a slow reader in full, and the process dies by SIGTERM",
+    fixture: "big-output.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    slowReader: true,
+    expect: { signal: "SIGTERM", stdout: ["ready", `<${1 << 20} × x>`] },
+  },
+  {
+    name: "1 MiB written to stdout by an entry during atexit.exit(0) reaches a slow reader in full",
+    fixture: "big-output.mjs",
+    args: ["explicit"],
+    slowReader: true,
+    expect: { code: 0, stdout: ["ready", `<${1 << 20} × x>`] },
+  },
+  {
+    name: "1 MiB written to stdout by an entry after an uncaught exception reaches a slow reader in full",
+    fixture: "big-output.mjs",
+    args: ["error"],
+    slowReader: true,
+    expect: { code: 1, stdout: ["ready", `<${1 << 20} × x>`], stderr: [errorWithStack("error-with-big-output")] },
+  },
+
+  // Nothing installed while the registry is empty
+  {
+    name: "an emptied registry leaves no process listeners, and SIGINT kills the process as if atexit were not there",
+    fixture: "empty-registry.mjs",
+    args: ["signal"],
+    expect: { signal: "SIGINT", stdout: LINES_EMPTY, notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "an uncaught exception with an emptied registry gets the runtime's own report and exit code 1",
+    fixture: "empty-registry.mjs",
+    args: ["throw"],
+    expect: { code: 1, stdout: LINES_EMPTY, stderr: [errorWithStack("plain-crash"), runtimeCrashFooter], notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "an unhandled rejection with an emptied registry gets the runtime's own report and exit code 1",
+    fixture: "empty-registry.mjs",
+    args: ["reject"],
+    expect: { code: 1, stdout: LINES_EMPTY, stderr: [errorWithStack("plain-rejection"), runtimeCrashFooter], notStderr: [anyDiagnostic] },
+  },
+
+  // However many entries
+  {
+    name: "5000 entries and 100 scopes give no MaxListenersExceededWarning, one listener per signal, and all run",
+    fixture: "many-entries.mjs",
+    expect: {
+      code: 0,
+      stdout: ["SIGINT listeners: 1", "SIGTERM listeners: 1", "SIGHUP listeners: 1", "5100 entries ran"],
+      notStderr: [/MaxListeners/],
+    },
+  },
+
+  // Workers
+  {
+    name: "a worker's own registry runs on the worker's process.exit(3), the parent sees code 3, and the main thread's entries run at its end",
+    fixture: "worker-main.mjs",
+    args: ["process-exit"],
+    expect: {
+      code: 0,
+      stdout: ["main registry size 1", "worker registry size 0", "worker entry B ran", "worker entry A ran", "worker exited with code 3", "main entry ran"],
+    },
+  },
+  {
+    name: "a worker's registry runs on the worker's uncaught error, then the parent gets the error and exit code 1",
+    fixture: "worker-main.mjs",
+    args: ["throw"],
+    expect: {
+      code: 0,
+      stdout: [
+        "main registry size 1",
+        "worker registry size 0",
+        "worker async entry B finished",
+        "worker entry A ran",
+        "worker error event: worker-kaboom, with stack: true",
+        "worker exited with code 1",
+        "main entry ran",
+      ],
+    },
+  },
+  {
+    name: "a worker's registry runs when the worker's loop drains, async entries awaited",
+    fixture: "worker-main.mjs",
+    args: ["natural"],
+    expect: {
+      code: 0,
+      stdout: ["main registry size 1", "worker registry size 0", "worker async entry B finished", "worker entry A ran", "worker exited with code 0", "main entry ran"],
+    },
+  },
+
+  // One registry per thread
+  {
+    name: "the ESM and CommonJS builds share one registry: entries from both run in one last-in first-out order",
+    fixture: "esm-and-cjs.mjs",
+    expect: {
+      code: 0,
+      stdout: ["same registry: true", "size seen by esm 4, by cjs 4", "SIGTERM listeners: 1", "cjs entry 4 ran", "esm entry 3 ran", "cjs entry 2 ran", "esm entry 1 ran"],
+    },
+  },
+  ...["esm", "cjs"].map((format) => ({
+    name: `two copies of the package at different paths (the second loaded as ${format}) share one registry and one set of listeners`,
+    fixture: "two-copies.mjs",
+    args: (context) => [context.copyA, context.copyB, format],
+    expect: {
+      code: 0,
+      stdout: [
+        "same registry: true",
+        "SIGINT listeners: 1",
+        "SIGTERM listeners: 1",
+        "SIGHUP listeners: 1",
+        "copy B entry 4 ran",
+        "copy A entry 3 ran",
+        "copy B entry 2 ran",
+        "copy A entry 1 ran",
+      ],
+    },
+  })),
+
+  // atexit.reason, atexit.signal, atexit.exiting
+  {
+    name: "when the loop drains, the reason is { kind: 'drain' }, seen by signal, exiting and reason alike",
+    fixture: "reason.mjs",
+    args: ["drain"],
+    expect: { code: 0, stdout: ["before: reason undefined aborted false", ...reasonLines('{"kind":"drain"}')] },
+  },
+  {
+    name: "atexit.exit(5) gives the reason { kind: 'explicit', code: 5 }",
+    fixture: "reason.mjs",
+    args: ["explicit"],
+    expect: { code: 5, stdout: ["before: reason undefined aborted false", ...reasonLines('{"kind":"explicit","code":5}')] },
+  },
+  {
+    name: "atexit.disposeAsync() gives the reason { kind: 'explicit' } without a code and does not end the process",
+    fixture: "reason.mjs",
+    args: ["dispose"],
+    expect: {
+      code: 0,
+      stdout: ["before: reason undefined aborted false", ...reasonLines('{"kind":"explicit"}'), "disposeAsync resolved, process still running"],
+    },
+  },
+  {
+    name: "process.exit(4) gives the reason { kind: 'exit', code: 4 }",
+    fixture: "reason.mjs",
+    args: ["exit"],
+    expect: { code: 4, stdout: ["before: reason undefined aborted false", ...reasonLines('{"kind":"exit","code":4}', { awaited: false })] },
+  },
+  {
+    name: "SIGTERM gives the reason { kind: 'signal', signal: 'SIGTERM' }",
+    fixture: "reason.mjs",
+    args: ["signal"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["before: reason undefined aborted false", "ready", ...reasonLines('{"kind":"signal","signal":"SIGTERM"}')],
+    },
+  },
+  {
+    name: "an uncaught exception gives the reason { kind: 'error', error } with the thrown error",
+    fixture: "reason.mjs",
+    args: ["error"],
+    expect: {
+      code: 1,
+      stdout: ["before: reason undefined aborted false", ...reasonLines('{"kind":"error","error":"reason-kaboom"}')],
+      stderr: [errorWithStack("reason-kaboom")],
+    },
+  },
+
+  // configure(): trace, report, signals
+  {
+    name: "ATEXIT_TRACE=1 reports one line per entry with its name and duration",
+    fixture: "trace.mjs",
+    env: { ATEXIT_TRACE: "1" },
+    expect: {
+      code: 0,
+      stdout: ["flushLogs done", "closeDatabase done"],
+      stderr: [/^atexit: [^\n]*\bflushLogs\b/m, /^atexit: [^\n]*\bcloseDatabase\b[^\n]*\d+(\.\d+)? ?ms/m],
+    },
+  },
+  {
+    name: "without ATEXIT_TRACE a clean sequence writes nothing on stderr",
+    fixture: "trace.mjs",
+    expect: { code: 0, stdout: ["flushLogs done", "closeDatabase done"], notStderr: [anyDiagnostic, /closeDatabase|flushLogs/] },
+  },
+  {
+    name: "configure({ report }) receives the failure diagnostics instead of stderr",
+    fixture: "report.mjs",
+    expect: {
+      code: 1,
+      stdout: [
+        "bottom entry ran",
+        "report called: true",
+        'every report starts with "atexit: ": true',
+        "report names the entry: true",
+        "report has the message and stack: true",
+      ],
+      notStderr: [/report-boom/, anyDiagnostic],
+    },
+  },
+  {
+    name: "configure({ signals: ['SIGUSR2'] }) makes SIGUSR2 run the sequence and the process dies by SIGUSR2",
+    fixture: "custom-signals.mjs",
+    signals: [{ after: "ready", signal: "SIGUSR2" }],
+    expect: { signal: "SIGUSR2", stdout: ["ready", "entry ran"] },
+  },
+  {
+    name: "configure({ signals: ['SIGUSR2'] }) leaves SIGINT alone: the process dies by SIGINT without running entries",
+    fixture: "custom-signals.mjs",
+    signals: [{ after: "ready", signal: "SIGINT" }],
+    expect: { signal: "SIGINT", stdout: ["ready"], notStderr: [anyDiagnostic] },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Running one child
+
+let runningChildren = 0;
+const waitingForSlot = [];
+async function acquireSlot() {
+  while (runningChildren >= MAX_CHILDREN) await new Promise((resolve) => waitingForSlot.push(resolve));
+  runningChildren++;
+}
+function releaseSlot() {
+  runningChildren--;
+  waitingForSlot.shift()?.();
+}
+
+/** The child's environment: ours, without what would change the fixture's behaviour. */
+function childEnv(extra) {
+  const env = { ...process.env };
+  for (const name of ["NODE_TEST_CONTEXT", "NODE_OPTIONS", "NODE_CHANNEL_FD", "ATEXIT_TRACE"]) delete env[name];
+  return { ...env, ...extra };
+}
+
+/** Runs a row's fixture; resolves when the child has exited and its pipes are closed. */
+async function runScenario(runtime, row, context) {
+  await acquireSlot();
+  try {
+    return await new Promise((resolve) => {
+      const args = typeof row.args === "function" ? row.args(context) : (row.args ?? []);
+      const child = spawn(runtime.path, [join(fixturesDir, row.fixture), ...args], {
+        cwd: repoRoot,
+        env: childEnv(row.env),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const result = { lines: [], lineTimes: new Map(), stderr: "", timedOut: false, spawnError: undefined };
+      const pendingSignals = [...(row.signals ?? [])];
+      let partialLine = "";
+
+      const onLine = (line) => {
+        result.lines.push(line);
+        if (!result.lineTimes.has(line)) result.lineTimes.set(line, performance.now());
+        while (pendingSignals.length > 0 && result.lines.includes(pendingSignals[0].after)) {
+          child.kill(pendingSignals.shift().signal);
+        }
+      };
+
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (chunk) => {
+        if (row.slowReader && !result.paused) {
+          // Let the child fill the pipe: an exit that does not wait for stdout loses the rest.
+          result.paused = true;
+          child.stdout.pause();
+          setTimeout(() => child.stdout.resume(), 300);
+        }
+        const parts = chunk.split("\n");
+        parts[0] = partialLine + parts[0];
+        partialLine = parts.pop();
+        for (const line of parts) onLine(line);
+      });
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (chunk) => (result.stderr += chunk));
+
+      const deadline = setTimeout(() => {
+        result.timedOut = true;
+        child.kill("SIGKILL");
+      }, DEADLINE_MS);
+      child.on("error", (error) => (result.spawnError = error));
+      child.on("exit", () => (result.exitTime = performance.now()));
+      child.on("close", (code, signal) => {
+        clearTimeout(deadline);
+        if (partialLine !== "") result.lines.push(partialLine);
+        resolve({ ...result, code, signal });
+      });
+    });
+  } finally {
+    releaseSlot();
+  }
+}
+
+/** A long run of one repeated character reads "<N × c>", so that 1 MiB lines stay readable. */
+const summarizeLine = (line) =>
+  line.length > 200 && line === line[0].repeat(line.length) ? `<${line.length} × ${line[0]}>` : line;
+
+const excerpt = (text, limit = 6000) => (text.length > limit ? `${text.slice(0, limit)}\n… (${text.length} chars)` : text);
+
+function checkScenario(row, result) {
+  const { expect } = row;
+  const seen = result.lines.map(summarizeLine);
+  const context = `\n--- stdout ---\n${excerpt(seen.join("\n"))}\n--- stderr ---\n${excerpt(result.stderr)}`;
+
+  assert.equal(result.spawnError, undefined, `the child could not be started${context}`);
+  assert.equal(result.timedOut, false, `the child was still running after ${DEADLINE_MS} ms and was killed${context}`);
+
+  const sortIf = (lines) => (expect.unordered ? [...lines].sort() : lines);
+  assert.deepEqual(
+    { code: result.code, signal: result.signal, stdout: sortIf(seen) },
+    { code: expect.code ?? null, signal: expect.signal ?? null, stdout: sortIf(expect.stdout) },
+    `how the child ended, or its stdout, differs${context}`,
+  );
+  // Exactly once, whatever the row: no line printed by an entry appears twice.
+  const repeated = seen.filter((line, index) => seen.indexOf(line) !== index);
+  assert.deepEqual(repeated, [], `lines printed more than once${context}`);
+
+  for (const pattern of expect.stderr ?? []) assert.match(result.stderr, pattern, `stderr${context}`);
+  for (const pattern of [...(expect.notStderr ?? []), /MaxListenersExceededWarning/]) {
+    assert.doesNotMatch(result.stderr, pattern, `stderr${context}`);
+  }
+  if (expect.stderrLines !== undefined) {
+    const stderrLines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+    assert.equal(stderrLines.length, expect.stderrLines, `number of stderr lines${context}`);
+  }
+  if (expect.exitWithin) {
+    const { after: line, ms } = expect.exitWithin;
+    const elapsed = result.exitTime - result.lineTimes.get(line);
+    assert.ok(elapsed <= ms, `the child exited ${Math.round(elapsed)} ms after "${line}", expected at most ${ms} ms${context}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared context: two copies of the built package at different paths (SPEC §6)
+
+const context = {};
+
+function makeTwoCopies() {
+  assert.ok(
+    existsSync(join(repoRoot, "dist", "index.js")) && existsSync(join(repoRoot, "dist", "index.cjs")),
+    "dist/index.js and dist/index.cjs are missing: run `npm run build` first",
+  );
+  context.tempDir = mkdtempSync(join(tmpdir(), "atexit-copies-"));
+  for (const copy of ["copyA", "copyB"]) {
+    const dir = join(context.tempDir, copy);
+    cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
+    cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
+    // Whatever the build imports at run time (core-js, if not bundled) resolves as installed.
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+    context[copy] = dir;
+  }
+}
+
+describe("exit scenarios", { concurrency: true }, () => {
+  // In the suite, so that a missing build fails every scenario rather than none.
+  before(makeTwoCopies);
+  after(() => {
+    if (context.tempDir) rmSync(context.tempDir, { recursive: true, force: true });
+  });
+
+  for (const runtime of runtimes) {
+    const title = runtime.version ? `${runtime.name} (${runtime.version})` : runtime.name;
+    describe(title, { concurrency: true, skip: runtime.skip }, () => {
+      for (const row of scenarios) {
+        it(row.name, async () => {
+          checkScenario(row, await runScenario(runtime, row, context));
+        });
+      }
+    });
+  }
+});

@@ -229,7 +229,15 @@ export class ExitStack implements AsyncDisposable {
     };
   }
 
-  /** `true` once the stack has been disposed (or moved); it then accepts no entries. */
+  /**
+   * `true` once the stack has been disposed (or moved); it then accepts no entries.
+   *
+   * @example
+   * ```ts
+   * await stack.disposeAsync();
+   * stack.disposed; // true: stack.defer(f) now throws a ReferenceError
+   * ```
+   */
   get disposed(): boolean {
     return this.#disposed;
   }

@@ -2,7 +2,7 @@
 // scenarios. Each row runs a fixture from test/fixtures/ in a child process on every runtime
 // below, optionally sends it signals when it prints given lines, and checks how it ended
 // (exit code or signal), its stdout lines in order, and its stderr.
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -526,7 +526,7 @@ const scenarios = [
   ...["esm", "cjs"].map((format) => ({
     name: `two copies of the package at different paths (the second loaded as ${format}) share one registry and one set of listeners`,
     fixture: "two-copies.mjs",
-    args: (context) => [context.copyA, context.copyB, format],
+    args: (context) => [...context.copies, format],
     expect: {
       code: 0,
       stdout: [
@@ -753,29 +753,34 @@ function checkScenario(row, result) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared context: two copies of the built package at different paths (SPEC §6)
+// The build, and two copies of it at different paths (SPEC §6), made once when a row needs them
 
-const context = {};
-
-function makeTwoCopies() {
+function assertBuilt() {
   assert.ok(
     existsSync(join(repoRoot, "dist", "index.js")) && existsSync(join(repoRoot, "dist", "index.cjs")),
     "dist/index.js and dist/index.cjs are missing: run `npm run build` first",
   );
-  context.tempDir = mkdtempSync(join(tmpdir(), "atexit-copies-"));
-  for (const copy of ["copyA", "copyB"]) {
-    const dir = join(context.tempDir, copy);
-    cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
-    cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
-    // Whatever the build imports at run time (core-js, if not bundled) resolves as installed.
-    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
-    context[copy] = dir;
-  }
 }
 
+const context = {
+  tempDir: undefined,
+  /** Directories of two copies of dist/ + package.json. */
+  get copies() {
+    if (this.tempDir === undefined) {
+      this.tempDir = mkdtempSync(join(tmpdir(), "atexit-copies-"));
+      for (const copy of ["copyA", "copyB"]) {
+        const dir = join(this.tempDir, copy);
+        cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
+        cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
+        // Whatever the build imports at run time (core-js, if not bundled) resolves as installed.
+        symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+      }
+    }
+    return [join(this.tempDir, "copyA"), join(this.tempDir, "copyB")];
+  },
+};
+
 describe("exit scenarios", { concurrency: true }, () => {
-  // In the suite, so that a missing build fails every scenario rather than none.
-  before(makeTwoCopies);
   after(() => {
     if (context.tempDir) rmSync(context.tempDir, { recursive: true, force: true });
   });
@@ -785,6 +790,7 @@ describe("exit scenarios", { concurrency: true }, () => {
     describe(title, { concurrency: true, skip: runtime.skip }, () => {
       for (const row of scenarios) {
         it(row.name, async () => {
+          assertBuilt();
           checkScenario(row, await runScenario(runtime, row, context));
         });
       }

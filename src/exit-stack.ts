@@ -206,6 +206,8 @@ export class ExitStack implements AsyncDisposable {
   /** The disposal loop in progress, if any: a second caller joins it instead of racing it. */
   #activeLoop: Promise<Completion> | undefined = undefined;
   #looping = false;
+  /** Tombstones outnumber live entries: compact before the next push. */
+  #compactPending = false;
   /** The completion of the loop in progress, for callers that join it. */
   #lastCompletion: Completion | undefined = undefined;
 
@@ -530,6 +532,7 @@ export class ExitStack implements AsyncDisposable {
   }
 
   #push(kind: EntryKind, fn: unknown, value: unknown): void {
+    if (this.#compactPending) this.#compact();
     this.#slots.push(kind, fn, value);
     if (this.#size++ === 0) this.#onOccupancy?.(true);
   }
@@ -550,6 +553,7 @@ export class ExitStack implements AsyncDisposable {
   }
 
   #resetIndex(): void {
+    this.#compactPending = false;
     this.#index = undefined;
     this.#indexedUpTo = 0;
   }
@@ -638,31 +642,46 @@ export class ExitStack implements AsyncDisposable {
     return 1;
   }
 
-  /** Pops tombstones off the top; compacts when they outnumber live entries. */
+  /**
+   * Pops tombstones off the top. Compaction (which moves entries, so the
+   * index must be rebuilt) waits for the next push once tombstones outnumber
+   * live entries, so a run of `unregister` calls never rebuilds the index;
+   * it happens at once only when they are four times as many (memory bound).
+   */
   #afterRemoval(): void {
     const slots = this.#slots;
     let length = slots.length;
-    while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
+    if (this.#size === 0) length = 0;
+    else while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
     if (length !== slots.length) {
       slots.length = length;
       if (this.#indexedUpTo > length) this.#indexedUpTo = length;
     }
     const tombstones = length / STRIDE - this.#size;
     if (length >= COMPACT_MIN_SLOTS && tombstones > this.#size) {
-      let write = 0;
-      for (let read = 0; read < length; read += STRIDE) {
-        if (slots[read] === REMOVED) continue;
-        if (write !== read) {
-          slots[write] = slots[read];
-          slots[write + 1] = slots[read + 1];
-          slots[write + 2] = slots[read + 2];
-        }
-        write += STRIDE;
-      }
-      slots.length = write;
-      this.#resetIndex();
+      if (tombstones > 4 * this.#size) this.#compact();
+      else this.#compactPending = true;
     }
     if (this.#size === 0) this.#onOccupancy?.(false);
+  }
+
+  /** Removes the tombstones, keeping the order of live entries. */
+  #compact(): void {
+    this.#compactPending = false;
+    const slots = this.#slots;
+    const length = slots.length;
+    let write = 0;
+    for (let read = 0; read < length; read += STRIDE) {
+      if (slots[read] === REMOVED) continue;
+      if (write !== read) {
+        slots[write] = slots[read];
+        slots[write + 1] = slots[read + 1];
+        slots[write + 2] = slots[read + 2];
+      }
+      write += STRIDE;
+    }
+    slots.length = write;
+    this.#resetIndex();
   }
 
   /** Takes the top entry off the slots; returns its kind, or -1 when empty. */

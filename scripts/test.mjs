@@ -19,7 +19,7 @@ for (const [name, binary] of runtimes) {
   // --expose-gc reaches every test file: the adoptWeak tests need gc().
   runs.push([`unit tests on ${name}`, binary, ["--expose-gc", "--test", ...units]]);
 }
-runs.push(["exit scenarios", process.execPath, ["--test", "--test-concurrency=4", "test/exit/"]]);
+runs.push(["exit scenarios (each on every runtime)", process.execPath, ["--test", "test/exit/scenarios.test.mjs"]]);
 
 let passed = 0;
 let failed = 0;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -32,12 +32,8 @@ function findNode(name, major, candidates) {
 }
 
 const runtimes = [
-  // process.execPath first; under `npm run`, node_modules/.bin/node (Node 24) shadows it, so
-  // the PATH is searched too.
-  findNode("node20", 20, [
-    process.execPath,
-    ...(process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "node")),
-  ]),
+  // The machine's own Node (the .npmrc keeps node_modules/.bin from shadowing it in npm scripts).
+  findNode("node20", 20, [process.execPath]),
   findNode("node24", 24, [join(repoRoot, "node_modules", "node24", "bin", "node")]),
 ];
 

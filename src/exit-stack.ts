@@ -206,6 +206,9 @@ export class ExitStack implements AsyncDisposable {
   /** The disposal loop in progress, if any: a second caller joins it instead of racing it. */
   #activeLoop: Promise<Completion> | undefined = undefined;
   #looping = false;
+  /** The function and value of the entry #popEntry took last. */
+  #poppedFn: unknown = undefined;
+  #poppedValue: unknown = undefined;
   /** Tombstones outnumber live entries: compact before the next push. */
   #compactPending = false;
   /** The completion of the loop in progress, for callers that join it. */
@@ -684,12 +687,27 @@ export class ExitStack implements AsyncDisposable {
     this.#resetIndex();
   }
 
-  /** Takes the top entry off the slots; returns its kind, or -1 when empty. */
-  #popKind(): number {
+  /**
+   * Takes the top entry off the slots for a disposal loop: returns its kind
+   * (REMOVED for a tombstone) and leaves its function and value in
+   * #poppedFn/#poppedValue.
+   */
+  #popEntry(): number {
     const slots = this.#slots;
-    const kind = slots[slots.length - STRIDE] as number;
-    if (kind !== REMOVED) this.#size--;
+    this.#poppedValue = slots.pop();
+    this.#poppedFn = slots.pop();
+    const kind = slots.pop() as number;
+    if (this.#indexedUpTo > slots.length) this.#indexedUpTo = slots.length;
+    if (kind !== REMOVED && --this.#size === 0) this.#onOccupancy?.(false);
     return kind;
+  }
+
+  /** A child scope reached by its parent's disposal: detach it; false if it is already disposed. */
+  static #claimChild(child: ExitStack): boolean {
+    child.#parent = undefined;
+    if (child.#disposed) return false;
+    child.#disposed = true;
+    return true;
   }
 
   /**
@@ -726,19 +744,14 @@ export class ExitStack implements AsyncDisposable {
     this.#looping = true;
     let awaited = false;
     // Re-read #slots each turn: move() during the loop hands them to another stack.
-    for (let slots = this.#slots; slots.length > 0; slots = this.#slots) {
-      const kind = this.#popKind();
-      const value = slots.pop();
-      const fn = slots.pop() as AnyFunction;
-      slots.length -= 1;
-      if (this.#indexedUpTo > slots.length) this.#indexedUpTo = slots.length;
+    while (this.#slots.length > 0) {
+      const kind = this.#popEntry();
+      const fn = this.#poppedFn as AnyFunction;
+      const value = this.#poppedValue;
       if (kind === REMOVED) continue;
-      if (this.#size === 0) this.#onOccupancy?.(false);
       if (kind === SCOPE) {
         const child = value as ExitStack;
-        child.#parent = undefined;
-        if (child.#disposed) continue;
-        child.#disposed = true;
+        if (!ExitStack.#claimChild(child)) continue;
         const inner = (await child.#disposeEntries(observer, false)) as Completion;
         awaited = true;
         if (inner.failed) record(completion, inner.error);
@@ -784,6 +797,7 @@ export class ExitStack implements AsyncDisposable {
         record(completion, error);
       }
     }
+    this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
     // Spec: a null resource in an async stack still forces one Await.
     if (this.#needsAwait) {
       this.#needsAwait = false;
@@ -798,21 +812,15 @@ export class ExitStack implements AsyncDisposable {
 
   /** Calls every pending entry now, top first, without awaiting anything (process `'exit'`). */
   #drainSync(observer: EntryObserver): number {
-    const slots = this.#slots;
     let unfinished = 0;
-    while (slots.length > 0) {
-      const kind = this.#popKind();
-      const value = slots.pop();
-      const fn = slots.pop() as AnyFunction;
-      slots.length -= 1;
-      if (this.#indexedUpTo > slots.length) this.#indexedUpTo = slots.length;
+    while (this.#slots.length > 0) {
+      const kind = this.#popEntry();
+      const fn = this.#poppedFn as AnyFunction;
+      const value = this.#poppedValue;
       if (kind === REMOVED) continue;
-      if (this.#size === 0) this.#onOccupancy?.(false);
       if (kind === SCOPE) {
         const child = value as ExitStack;
-        child.#parent = undefined;
-        if (child.#disposed) continue;
-        child.#disposed = true;
+        if (!ExitStack.#claimChild(child)) continue;
         unfinished += child.#drainSync(observer);
         continue;
       }
@@ -834,6 +842,7 @@ export class ExitStack implements AsyncDisposable {
         observer.leave(true, error);
       }
     }
+    this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
     return unfinished;
   }
 }

@@ -235,10 +235,13 @@ const scenarios = [
       exitWithin: { after: "hanging", ms: 3000 },
     },
   },
-  {
-    name: "a SIGTERM while the drain sequence hangs stops it at once and the process dies by SIGTERM",
+  ...[
+    ["drain", "the drain sequence"],
+    ["explicit", "the atexit.exit() sequence"],
+  ].map(([trigger, sequence]) => ({
+    name: `a SIGTERM while ${sequence} hangs stops it at once and the process dies by SIGTERM`,
     fixture: "signal-during-sequence.mjs",
-    args: ["drain"],
+    args: [trigger],
     signals: [{ after: "hanging", signal: "SIGTERM" }],
     expect: {
       signal: "SIGTERM",
@@ -247,20 +250,7 @@ const scenarios = [
       stderrLines: 1,
       exitWithin: { after: "hanging", ms: 3000 },
     },
-  },
-  {
-    name: "a SIGTERM while the atexit.exit() sequence hangs stops it at once and the process dies by SIGTERM",
-    fixture: "signal-during-sequence.mjs",
-    args: ["explicit"],
-    signals: [{ after: "hanging", signal: "SIGTERM" }],
-    expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGTERM")],
-      stderrLines: 1,
-      exitWithin: { after: "hanging", ms: 3000 },
-    },
-  },
+  })),
   {
     name: "a SIGTERM while the uncaught-error sequence hangs stops it at once and the process dies by SIGTERM",
     fixture: "signal-during-sequence.mjs",

@@ -44,6 +44,11 @@ await Promise.all([
     outExtension: { ".js": ".cjs" },
     plugins: [privateCoreJsStore],
   }),
+  // The module-lifetime `using` loader (src/loader/, SPEC §7). The parser stays an external
+  // optional peer. register.js and async-hooks.js are ESM only (--import/--preload load ESM,
+  // and they await the parser at the top level); transform has both formats.
+  build({ ...common, entryPoints: { register: "src/loader/register.ts", "async-hooks": "src/loader/async-hooks.ts", transform: "src/loader/transform.ts" }, format: "esm", outdir: "dist", external: ["oxc-parser"] }),
+  build({ ...common, entryPoints: { transform: "src/loader/transform.ts" }, format: "cjs", outdir: "dist", outExtension: { ".js": ".cjs" }, external: ["oxc-parser"], define: { "import.meta.url": "__filename" } }),
 ]);
 
 // Declarations: ESM-flavoured under dist/types, a CommonJS-flavoured copy for require().

@@ -1,0 +1,57 @@
+/**
+ * `atexit/register`: installs the module-lifetime `using` loader (SPEC §7).
+ *
+ * - Node ≥ 22.15 and Deno: `module.registerHooks` (synchronous, in the same thread).
+ * - Node 20.6–22.14: `module.register` (hooks on a separate thread), see `async-hooks.ts`.
+ * - Bun: a `Bun.plugin`, see `bun-plugin.ts`.
+ *
+ * ```sh
+ * node --import atexit/register app.mjs
+ * deno run -A --preload npm:atexit/register app.ts
+ * bun --preload atexit/register app.ts
+ * ```
+ * @module
+ */
+import * as nodeModule from "node:module";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { loaderScope, loadParser } from "./scope.js";
+import { createTransform } from "./transform-core.js";
+import { installBunPlugin } from "./bun-plugin.js";
+
+const distUrl = new URL("./", import.meta.url).href;
+
+type LoadResult = { format?: string | null | undefined; source?: string | ArrayBuffer | ArrayBufferView | null | undefined; shortCircuit?: boolean };
+type RegisterHooks = (hooks: { load: (url: string, context: { format?: string | null | undefined }, nextLoad: (url: string, context?: object) => LoadResult) => LoadResult }) => unknown;
+
+function sourceText(source: LoadResult["source"], url: string): string {
+  if (typeof source === "string") return source;
+  if (source === null || source === undefined) return readFileSync(fileURLToPath(url), "utf8");
+  return Buffer.from(source as Uint8Array).toString("utf8");
+}
+
+// Fail at once, before the application's first module, when the parser is missing.
+const { parseSync } = await loadParser();
+const scope = loaderScope(distUrl, createTransform(parseSync));
+const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
+
+if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
+  installBunPlugin(scope);
+} else if (typeof registerHooks === "function") {
+  registerHooks({
+    load(url, context, nextLoad) {
+      const loaded = nextLoad(url, context);
+      const format = loaded.format ?? context.format;
+      if (!scope.wants(url, format)) return loaded;
+      const moduleFormat = scope.formatOf(url, format);
+      const result = scope.rewrite(sourceText(loaded.source, url), url, moduleFormat);
+      if (!result.changed) return loaded;
+      // Deno gives no format: name it, or the rewritten source could be taken for another kind.
+      return { ...loaded, format: format ?? moduleFormat, source: result.code };
+    },
+  });
+} else if (typeof nodeModule.register === "function") {
+  nodeModule.register("./async-hooks.js", import.meta.url);
+} else {
+  throw new Error("atexit/register: this runtime has neither module.registerHooks nor module.register (Node ≥ 20.6, Deno ≥ 2.9 or Bun ≥ 1.4 needed)");
+}

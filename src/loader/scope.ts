@@ -1,0 +1,90 @@
+/**
+ * Which modules the loader rewrites, and how each is told to reach the
+ * registry. Shared by every runtime's hooks (Node sync and async, Deno, Bun).
+ *
+ * Environment variables (`--import` and `--preload` take no options):
+ * - `ATEXIT_LOADER=off`: rewrite nothing (the hooks stay installed but pass everything through).
+ * - `ATEXIT_LOADER_NODE_MODULES=1`: rewrite modules under `node_modules` too (skipped by default:
+ *   a library's top-level `using` is its author's decision).
+ * - `ATEXIT_LOADER_SELF=1`: rewrite atexit's own files too (only its own tests want this).
+ * - `ATEXIT_LOADER_DEBUG=1`: one stderr line per rewritten module.
+ */
+import { fileURLToPath } from "node:url";
+import type { TransformOptions, TransformResult } from "./transform-core.js";
+
+/** The module formats the loader rewrites (Node's names; Deno gives none, so the extension decides). */
+const JS_FORMATS = new Set(["module", "commonjs", "module-typescript", "commonjs-typescript"]);
+const JS_EXTENSION = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+
+/** Reads an environment variable where the runtime may forbid it (Deno without --allow-env). */
+function environment(name: string): string | undefined {
+  try {
+    return globalThis.process?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoaderScope {
+  /** Whether the module at `url`, of Node's `format` (undefined on Deno), may be rewritten. */
+  wants(url: string, format: string | null | undefined): boolean;
+  /** `"commonjs"` or `"module"` for a module the loader wants. */
+  formatOf(url: string, format: string | null | undefined): "module" | "commonjs";
+  /** Rewrites `source` of the module at `url`, writing a parser failure as one warning line. */
+  rewrite(source: string, url: string, format: "module" | "commonjs"): TransformResult;
+}
+
+/**
+ * @param distUrl the URL of atexit's `dist/` directory (where this loader runs from).
+ * @param transform the rewrite, with the parser already loaded.
+ */
+export function loaderScope(distUrl: string, transform: (code: string, options: TransformOptions) => TransformResult): LoaderScope {
+  const off = environment("ATEXIT_LOADER") === "off";
+  const includeNodeModules = environment("ATEXIT_LOADER_NODE_MODULES") === "1";
+  const includeSelf = environment("ATEXIT_LOADER_SELF") === "1";
+  const debug = environment("ATEXIT_LOADER_DEBUG") === "1";
+  // The helpers reach the very copy of atexit that runs the loader (one registry
+  // per thread anyway, SPEC §6), by URL for ESM and by path for require().
+  const esmRuntime = new URL("index.js", distUrl).href;
+  const cjsRuntime = fileURLToPath(new URL("index.cjs", distUrl));
+  const warned = new Set<string>();
+  return {
+    wants(url, format) {
+      if (off || !url.startsWith("file:")) return false;
+      if (format ? !JS_FORMATS.has(format) : !JS_EXTENSION.test(url.replace(/[?#].*$/, ""))) return false;
+      if (!includeSelf && url.startsWith(distUrl)) return false;
+      // Deno keeps npm packages in its own cache rather than in node_modules.
+      if (!includeNodeModules && (url.includes("/node_modules/") || url.includes("/registry.npmjs.org/"))) return false;
+      return true;
+    },
+    formatOf(url, format) {
+      if (format) return format.startsWith("commonjs") ? "commonjs" : "module";
+      return /\.c[jt]s$/.test(url.replace(/[?#].*$/, "")) ? "commonjs" : "module";
+    },
+    rewrite(source, url, format) {
+      const result = transform(source, { filename: url, format, runtime: format === "module" ? esmRuntime : cjsRuntime });
+      if (result.warning !== undefined && !warned.has(url)) {
+        warned.add(url);
+        process.emitWarning?.(`atexit: ${result.warning}`);
+      }
+      if (debug && result.changed) process.stderr?.write(`atexit: rewrote top-level using in ${url}\n`);
+      return result;
+    },
+  };
+}
+
+/**
+ * Loads the optional peer dependency, or fails at once saying what to install.
+ * Deno needs --allow-ffi (or -A) for the native parser.
+ */
+export async function loadParser(): Promise<typeof import("oxc-parser")> {
+  try {
+    return await import("oxc-parser");
+  } catch (cause) {
+    const deno = "Deno" in globalThis ? " (on Deno, also allow the native parser with --allow-ffi, or -A)" : "";
+    throw new Error(
+      `atexit: the module-lifetime \`using\` loader needs the optional peer dependency "oxc-parser": install it with \`npm install oxc-parser\`${deno}`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The module-lifetime `using` rewrite (SPEC §7), independent of any runtime and
+ * of how the parser is loaded: {@link createTransform} takes oxc-parser's
+ * `parseSync`.
+ *
+ * Only `using` / `await using` declarations directly in the program body are
+ * rewritten, so that every line and every column before an insertion stay
+ * where they were:
+ *
+ * ```js
+ * using a = f(), b = g();      // before
+ * const a = f(), __atexit$1 = __atexit_using(a), b = g(), __atexit$2 = __atexit_using(b);
+ * await using c = h();
+ * const       c = h(), __atexit$3 = __atexit_awaitUsing(c);
+ * ```
+ *
+ * The helpers come on one appended last line. Evaluation order per
+ * declarator is the spec's: `f()`, then `a` is put on the registry, then `g()`.
+ */
+
+/** The part of oxc-parser's `parseSync` this file relies on. */
+export type ParseSync = (
+  filename: string,
+  sourceText: string,
+  options?: { lang?: "js" | "jsx" | "ts" | "tsx"; sourceType?: "module" | "commonjs"; astType?: "js" | "ts" },
+) => { program: { body: readonly unknown[] }; errors: readonly { message: string }[] };
+
+/** Options of `transform()`. */
+export interface TransformOptions {
+  /** The module's file name or URL: its extension chooses JS, JSX or TypeScript, and ESM or CommonJS. */
+  filename: string;
+  /**
+   * `"module"` (ESM: the helpers are imported) or `"commonjs"` (the helpers `require()` the package).
+   * @default inferred from the extension: `.cjs`/`.cts` are CommonJS, everything else ESM
+   */
+  format?: "module" | "commonjs";
+  /**
+   * What the helpers import or require to reach the process registry.
+   * @default "atexit"
+   */
+  runtime?: string;
+}
+
+/** What `transform()` returns. */
+export interface TransformResult {
+  /** The rewritten source, or the input itself (the same string) when nothing changed. */
+  code: string;
+  /** A source map (version 3) from `code` to the input, or `null` when nothing changed. */
+  map: SourceMap | null;
+  /** Whether any top-level `using` was rewritten. */
+  changed: boolean;
+  /** Why the input was returned unchanged though it may contain `using`: the parser's first error. */
+  warning?: string;
+}
+
+/** A version-3 source map. */
+export interface SourceMap {
+  version: 3;
+  sources: string[];
+  sourcesContent: string[];
+  names: string[];
+  mappings: string;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+interface Declaration extends Span {
+  type: string;
+  kind?: string;
+  declarations?: (Span & { id: Span & { type: string; name?: string } })[];
+}
+
+const IDENTIFIER_START = /[\p{ID_Start}$_\\]/u;
+const IDENTIFIER_PART = /[\p{ID_Continue}$\u200c\u200d\\]/u;
+/** How far the pre-filter looks past one `using` (whitespace and comments) before it gives up and says "maybe". */
+const LOOKAHEAD_LIMIT = 512;
+
+function isIdentifierPart(char: string | undefined): boolean {
+  return char !== undefined && IDENTIFIER_PART.test(char);
+}
+
+/**
+ * Skips whitespace and comments from `index`; returns the next index, or -1 when
+ * the bound was reached first (the caller then answers "maybe"). Bounded, so the
+ * whole scan stays linear however many `using` words a file has.
+ */
+function skipTrivia(code: string, index: number, limit: number): number {
+  let position = index;
+  while (position < code.length) {
+    if (position > limit) return -1;
+    const char = code.charCodeAt(position);
+    if (char === 32 || char === 9 || char === 10 || char === 13 || char === 0xa0 || char === 0xfeff || char === 0x2028 || char === 0x2029 || char === 11 || char === 12) {
+      position += 1;
+    } else if (char === 47 /* / */ && code.charCodeAt(position + 1) === 47) {
+      const end = code.indexOf("\n", position + 2);
+      if (end === -1 || end > limit) return end === -1 ? code.length : -1;
+      position = end + 1;
+    } else if (char === 47 && code.charCodeAt(position + 1) === 42 /* * */) {
+      const end = code.indexOf("*/", position + 2);
+      if (end === -1 || end > limit) return -1;
+      position = end + 2;
+    } else {
+      return position;
+    }
+  }
+  return position;
+}
+
+/**
+ * The cheap pre-filter: whether `code` may contain a `using` declaration, that
+ * is the word `using`, then an identifier, then `=` or `:` (whitespace and
+ * comments allowed between). Linear and bounded: each occurrence of `using` is
+ * looked at with a fixed look-ahead, and `indexOf` does the rest. A `true` is
+ * only a "maybe" (the parser decides); a `false` is certain.
+ *
+ * @example
+ * ```ts
+ * mayContainUsing("let using = 1");     // false
+ * mayContainUsing("using db = open()"); // true
+ * ```
+ */
+export function mayContainUsing(code: string): boolean {
+  let from = 0;
+  for (;;) {
+    const at = code.indexOf("using", from);
+    if (at === -1) return false;
+    from = at + 5;
+    if (isIdentifierPart(code[at - 1]) || isIdentifierPart(code[at + 5])) continue;
+    const limit = at + LOOKAHEAD_LIMIT;
+    let position = skipTrivia(code, at + 5, limit);
+    if (position === -1) return true;
+    if (!IDENTIFIER_START.test(code[position] ?? " ")) continue;
+    while (position < code.length && isIdentifierPart(code[position])) {
+      if (position > limit) return true;
+      position += 1;
+    }
+    position = skipTrivia(code, position, limit);
+    if (position === -1) return true;
+    const next = code[position];
+    if (next === "=" && code[position + 1] !== "=" && code[position + 1] !== ">") return true;
+    if (next === ":") return true;
+    // `using x!: T` is not valid; `using x = …` and `using x: T = …` are all there is.
+  }
+}
+
+/** The language and the module kind from a file name or URL. */
+function languageOf(filename: string): { lang: "js" | "jsx" | "ts" | "tsx"; commonjs: boolean } {
+  const path = filename.replace(/[?#].*$/, "");
+  const extension = /\.([cm]?[jt]sx?)$/.exec(path)?.[1] ?? "js";
+  const lang = extension.endsWith("tsx") ? "tsx" : extension.endsWith("ts") ? "ts" : extension.endsWith("jsx") ? "jsx" : "js";
+  return { lang, commonjs: extension.startsWith("c") };
+}
+
+/** A name starting with `base` that does not occur in `code`. */
+function unusedPrefix(code: string, base: string): string {
+  let prefix = base;
+  while (code.includes(prefix)) prefix += "_";
+  return prefix;
+}
+
+/** Index just past the keyword `word` at or after `from`, skipping trivia. */
+function keywordAt(code: string, from: number, word: string): number {
+  const position = skipTrivia(code, from, Number.POSITIVE_INFINITY);
+  return code.startsWith(word, position) ? position : -1;
+}
+
+/**
+ * The helpers, as one line: `using` keeps its sync meaning (SPEC §7: the
+ * dispose method is read at once, must be callable, its result is not
+ * awaited); `await using` is `atexit.use(value)`. Both go through the public
+ * API: `adopt(value, wrapper)` so that `unregister(value)` still finds it.
+ */
+function helperLine(prefix: string, format: "module" | "commonjs", runtime: string): string {
+  const registry = format === "module" ? `${prefix}` : `require(${JSON.stringify(runtime)}).default`;
+  const head = format === "module" ? `import ${prefix} from ${JSON.stringify(runtime)}; ` : "";
+  return (
+    head +
+    `function ${prefix}_using(v) { if (v === null || v === undefined) return v; ` +
+    `if (typeof v !== "object" && typeof v !== "function") throw new TypeError("using: expected an object with [Symbol.dispose], got " + typeof v); ` +
+    `const m = v[Symbol.dispose]; if (typeof m !== "function") throw new TypeError("using: the value's [Symbol.dispose] is not a function"); ` +
+    `${registry}.adopt(v, (value) => { m.call(value); }); return v; } ` +
+    `function ${prefix}_awaitUsing(v) { return ${registry}.use(v); }`
+  );
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Base64 VLQ, as source maps encode numbers. */
+function vlq(value: number): string {
+  let rest = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = "";
+  do {
+    let digit = rest & 31;
+    rest >>>= 5;
+    if (rest > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (rest > 0);
+  return out;
+}
+
+/**
+ * The source map of an insertion-only rewrite: lines are the same, and on each
+ * line generated columns equal original ones up to the first insertion, then
+ * are shifted by what was inserted before them. Inserted text maps to its
+ * insertion point.
+ */
+function insertionMap(original: string, filename: string, insertions: readonly { at: number; length: number }[]): SourceMap {
+  const lines: string[] = [];
+  let lineStart = 0;
+  let next = 0;
+  let previousColumn = 0;
+  let previousLine = 0;
+  let lineIndex = 0;
+  for (;;) {
+    const lineEnd = original.indexOf("\n", lineStart);
+    const end = lineEnd === -1 ? original.length : lineEnd;
+    // Segments: [generatedColumn, originalColumn] pairs.
+    const segments: [number, number][] = [[0, 0]];
+    let shift = 0;
+    while (next < insertions.length && insertions[next]!.at <= end) {
+      const insertion = insertions[next]!;
+      const column = insertion.at - lineStart;
+      segments.push([column + shift, column]);
+      shift += insertion.length;
+      segments.push([column + shift, column]);
+      next += 1;
+    }
+    let generatedColumn = 0;
+    lines.push(
+      segments
+        .map(([generated, originalColumn]) => {
+          const text = vlq(generated - generatedColumn) + "A" + vlq(lineIndex - previousLine) + vlq(originalColumn - previousColumn);
+          generatedColumn = generated;
+          previousLine = lineIndex;
+          previousColumn = originalColumn;
+          return text;
+        })
+        .join(","),
+    );
+    if (lineEnd === -1) break;
+    lineStart = lineEnd + 1;
+    lineIndex += 1;
+  }
+  return { version: 3, sources: [filename], sourcesContent: [original], names: [], mappings: lines.join(";") };
+}
+
+/**
+ * Makes the `transform` function from a parser.
+ */
+export function createTransform(parseSync: ParseSync): (code: string, options: TransformOptions) => TransformResult {
+  return function transform(code: string, options: TransformOptions): TransformResult {
+    if (typeof code !== "string") throw new TypeError(`Expected \`code\` to be a string, got \`${String(code)}\` (${typeof code})`);
+    const filename = options?.filename;
+    if (typeof filename !== "string") {
+      throw new TypeError(`Expected \`options.filename\` to be a string, got \`${String(filename)}\` (${typeof filename})`);
+    }
+    const unchanged: TransformResult = { code, map: null, changed: false };
+    if (!mayContainUsing(code)) return unchanged;
+    const language = languageOf(filename);
+    const format = options.format ?? (language.commonjs ? "commonjs" : "module");
+    const parsed = parseSync(filename.replace(/[?#].*$/, ""), code, { lang: language.lang, sourceType: format, astType: language.lang.startsWith("t") ? "ts" : "js" });
+    if (parsed.errors.length > 0) {
+      return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
+    }
+    const prefix = unusedPrefix(code, "__atexit");
+    const edits: { at: number; remove: number; text: string }[] = [];
+    let counter = 0;
+    for (const statement of parsed.program.body as Declaration[]) {
+      if (statement.type !== "VariableDeclaration" || (statement.kind !== "using" && statement.kind !== "await using")) continue;
+      const isAwait = statement.kind === "await using";
+      if (isAwait) {
+        const usingAt = keywordAt(code, statement.start + 5, "using");
+        if (!code.startsWith("await", statement.start) || usingAt === -1) continue;
+        edits.push({ at: statement.start, remove: 5, text: "const" }, { at: usingAt, remove: 5, text: "     " });
+      } else {
+        if (!code.startsWith("using", statement.start)) continue;
+        edits.push({ at: statement.start, remove: 5, text: "const" });
+      }
+      for (const declarator of statement.declarations ?? []) {
+        if (declarator.id.type !== "Identifier" || declarator.id.name === undefined) continue;
+        counter += 1;
+        edits.push({ at: declarator.end, remove: 0, text: `, ${prefix}$${counter} = ${prefix}_${isAwait ? "awaitUsing" : "using"}(${declarator.id.name})` });
+      }
+    }
+    if (counter === 0) return unchanged;
+    let output = "";
+    let copied = 0;
+    const insertions: { at: number; length: number }[] = [];
+    for (const edit of edits) {
+      output += code.slice(copied, edit.at) + edit.text;
+      copied = edit.at + edit.remove;
+      if (edit.remove === 0) insertions.push({ at: edit.at, length: edit.text.length });
+    }
+    output += code.slice(copied);
+    output += (code.endsWith("\n") ? "" : "\n") + helperLine(prefix, format, options.runtime ?? "atexit") + "\n";
+    return { code: output, map: insertionMap(code, filename, insertions), changed: true };
+  };
+}

@@ -18,6 +18,7 @@ interface BunBuild {
   onLoad(options: { filter: RegExp; namespace?: string }, callback: (args: { path: string }) => { contents: string; loader: string }): void;
 }
 interface BunGlobal {
+  main: string;
   plugin(plugin: { name: string; setup(build: BunBuild): void }): void;
   resolveSync(specifier: string, from: string): string;
 }
@@ -29,10 +30,36 @@ export function installBunPlugin(scope: LoaderScope): void {
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
   /** Rewritten sources, by path, from onResolve to onLoad (each module is read and parsed once). */
   const rewritten = new Map<string, string>();
-  const warned = new Set<string>();
+  /** Modules looked at that stay as they are (each is read once, not once per importer). */
+  const declined = new Set<string>();
   bun.plugin({
     name: "atexit-using",
     setup(build) {
+      /** Rewrites the module at `path` into `rewritten` if it needs it; false if it stays as it is. */
+      function needsRewrite(path: string): boolean {
+        if (rewritten.has(path)) return true;
+        if (declined.has(path)) return false;
+        declined.add(path);
+        if (/\.([cm]?[jt]sx?)$/.exec(path) === null) return false;
+        const url = pathToFileURL(path).href;
+        if (!scope.wants(url, undefined)) return false;
+        const format = scope.formatOf(url, undefined);
+        const result = scope.rewrite(readFileSync(path, "utf8"), url, format);
+        if (!result.changed) return false;
+        if (format === "commonjs") {
+          process.stderr.write(`atexit: ${path} is CommonJS, which Bun cannot load rewritten: its top-level using keeps the standard semantics\n`);
+          return false;
+        }
+        rewritten.set(path, result.code);
+        return true;
+      }
+      function entryNeedsRewrite(path: string): boolean {
+        try {
+          return needsRewrite(path);
+        } catch {
+          return false;
+        }
+      }
       build.onResolve({ filter: /.*/ }, (args) => {
         if (args.path.startsWith("node:") || args.path.startsWith("bun:") || args.path.endsWith(SUFFIX)) return undefined;
         let path: string;
@@ -41,29 +68,20 @@ export function installBunPlugin(scope: LoaderScope): void {
         } catch {
           return undefined;
         }
-        const extension = /\.([cm]?[jt]sx?)$/.exec(path)?.[1];
-        if (extension === undefined || !path.startsWith("/")) return undefined;
-        const url = pathToFileURL(path).href;
-        if (!scope.wants(url, undefined)) return undefined;
-        if (!rewritten.has(path)) {
-          const result = scope.rewrite(readFileSync(path, "utf8"), url, scope.formatOf(url, undefined));
-          if (!result.changed) return undefined;
-          if (scope.formatOf(url, undefined) === "commonjs") {
-            if (!warned.has(path)) {
-              warned.add(path);
-              process.emitWarning(`atexit: ${path} is CommonJS, which Bun cannot load rewritten: its top-level using keeps the standard semantics`);
-            }
-            return undefined;
-          }
-          rewritten.set(path, result.code);
-        }
+        if (!path.startsWith("/") || !needsRewrite(path)) return undefined;
         return { path: path + SUFFIX };
       });
-      build.onLoad({ filter: /\?atexit$/ }, (args) => {
-        const path = args.path.slice(0, -SUFFIX.length);
+      // The entry module is not resolved through onResolve: it gets an onLoad of its own,
+      // with a filter that matches its path only, when it needs a rewrite.
+      const entry = bun.main;
+      if (typeof entry === "string" && entry.startsWith("/") && entryNeedsRewrite(entry)) {
+        build.onLoad({ filter: new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`) }, (args) => load(args.path));
+      }
+      build.onLoad({ filter: /\?atexit$/ }, (args) => load(args.path.slice(0, -SUFFIX.length)));
+      function load(path: string): { contents: string; loader: string } {
         const extension = /\.([cm]?[jt]sx?)$/.exec(path)?.[1] ?? "js";
         return { contents: rewritten.get(path) ?? readFileSync(path, "utf8"), loader: LOADERS[extension] ?? "js" };
-      });
+      }
     },
   });
 }

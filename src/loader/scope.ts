@@ -65,7 +65,7 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
       const result = transform(source, { filename: url, format, runtime: format === "module" ? esmRuntime : cjsRuntime });
       if (result.warning !== undefined && !warned.has(url)) {
         warned.add(url);
-        process.emitWarning?.(`atexit: ${result.warning}`);
+        process.stderr?.write(`atexit: ${result.warning}\n`);
       }
       if (debug && result.changed) process.stderr?.write(`atexit: rewrote top-level using in ${url}\n`);
       return result;

@@ -16,7 +16,7 @@
  */
 import { ExitStack } from "./exit-stack.js";
 import { ProcessRegistry } from "./registry.js";
-import { currentRuntime } from "./runtime/node.js";
+import { currentRuntime } from "./runtime/index.js";
 import { sharedRegistry } from "./slot.js";
 
 const atexit: ProcessRegistry = sharedRegistry(() => new ProcessRegistry(currentRuntime()));

@@ -25,12 +25,18 @@ const interceptedExit: unique symbol = Symbol("atexit: process.exit() called ins
 
 type Listener = (...args: any[]) => void;
 
+/** A listener this runtime added, and how to take it off again. */
+interface Installed {
+  readonly event: string;
+  readonly remove: () => void;
+}
+
 function builtin<T>(id: string): T {
   return process.getBuiltinModule(id) as T;
 }
 
 let inspect: typeof import("node:util").inspect | undefined;
-function format(error: unknown): string {
+export function format(error: unknown): string {
   inspect ??= builtin<typeof import("node:util")>("node:util").inspect;
   return inspect(error);
 }
@@ -46,10 +52,14 @@ function signalExitListeners(): number {
   return (typeof v4?.count === "number" ? v4.count : 0) + (typeof v3?.count === "number" ? v3.count : 0);
 }
 
-class NodeRuntime implements Runtime {
+/**
+ * Node.js, and the base of the Bun and Deno runtimes, which implement the
+ * same `process` API and differ only where their subclasses say.
+ */
+export class NodeRuntime implements Runtime {
   readonly defaultSignals: readonly string[] = TERMINATING_SIGNALS;
   #isMainThread: boolean | undefined;
-  #listeners: Array<[event: string, listener: Listener]> = [];
+  #installed: Installed[] = [];
 
   get isMainThread(): boolean {
     return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
@@ -57,35 +67,53 @@ class NodeRuntime implements Runtime {
 
   install(triggers: Triggers, options: InstallOptions): void {
     this.uninstall();
-    const add = (event: string, listener: Listener): void => {
-      process.on(event, listener);
-      this.#listeners.push([event, listener]);
-    };
-    add("beforeExit", () => triggers.drain());
-    add("exit", (code: number) => triggers.exit(code));
-    if (options.catchErrors) add("uncaughtException", (error: unknown) => triggers.error(error));
+    this.listen("beforeExit", () => triggers.drain());
+    this.listen("exit", (code: number) => triggers.exit(code));
+    if (options.catchErrors) this.listen("uncaughtException", (error: unknown) => triggers.error(error));
     // Signals reach the main thread only; in a worker these listeners are never
     // called, and asking which thread this is would load worker_threads (~1 ms).
-    for (const signal of options.signals) add(signal, () => triggers.signal(signal));
+    for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
+    this.installMore(triggers, options);
+  }
+
+  /** Where a runtime needs more listeners than Node's (Bun, Deno). */
+  protected installMore(_triggers: Triggers, _options: InstallOptions): void {}
+
+  /** Adds a process listener that `uninstall` removes. */
+  protected listen(event: string, listener: Listener): void {
+    process.on(event, listener);
+    this.#installed.push({ event, remove: () => process.removeListener(event, listener) });
+  }
+
+  /** Adds a `globalThis` event listener that `uninstall` removes. */
+  protected listenGlobal(event: string, listener: () => void): void {
+    const target = globalThis as unknown as EventTarget;
+    target.addEventListener(event, listener);
+    this.#installed.push({ event: `global:${event}`, remove: () => target.removeEventListener(event, listener) });
   }
 
   uninstall(): void {
-    for (const [event, listener] of this.#listeners) process.removeListener(event, listener);
-    this.#listeners.length = 0;
+    for (const { remove } of this.#installed) remove();
+    this.#installed.length = 0;
   }
 
   #ours(event: string): number {
     let count = 0;
-    for (const [name] of this.#listeners) if (name === event) count++;
+    for (const installed of this.#installed) if (installed.event === event) count++;
     return count;
   }
 
+  /** Listeners of a process event that are not atexit's. */
+  protected foreignListeners(event: string): number {
+    return process.listenerCount(event) - this.#ours(event);
+  }
+
   signalTakenOver(signal: string): boolean {
-    return process.listenerCount(signal) - this.#ours(signal) - signalExitListeners() > 0;
+    return this.foreignListeners(signal) - signalExitListeners() > 0;
   }
 
   errorsTakenOver(): boolean {
-    return process.listenerCount("uncaughtException") - this.#ours("uncaughtException") > 0;
+    return this.foreignListeners("uncaughtException") > 0;
   }
 
   interceptExit<T>(body: () => T): T {
@@ -168,7 +196,3 @@ class NodeRuntime implements Runtime {
   }
 }
 
-/** The runtime this copy of atexit runs on. */
-export function currentRuntime(): Runtime {
-  return new NodeRuntime();
-}

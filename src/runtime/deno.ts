@@ -1,0 +1,40 @@
+/**
+ * Deno: Node's `process` API through its Node compatibility layer, with these
+ * differences (measured on Deno 2.9.6, each shown by a scenario of test/exit/):
+ *
+ * - `Deno.exit()` emits no process `exit` event; the global `unload` event
+ *   fires on every exit, so it runs the synchronous part too (whichever of
+ *   the two comes first; the second finds nothing left).
+ * - Reading the environment needs `--allow-env`: without it, `ATEXIT_TRACE`
+ *   is treated as unset instead of prompting or throwing.
+ * - Signal listeners added with `Deno.addSignalListener` are invisible to
+ *   `process.listeners()`, so atexit cannot see that the application took a
+ *   signal over that way (use `process.on` for that).
+ * - Workers emit no `beforeExit`: at a worker's natural end only the
+ *   synchronous part runs, from `exit`.
+ */
+import type { InstallOptions, Triggers } from "./types.js";
+import { format, NodeRuntime } from "./node.js";
+
+declare const Deno: {
+  permissions: { querySync(descriptor: { name: "env"; variable: string }): { state: string } };
+};
+
+export class DenoRuntime extends NodeRuntime {
+  protected override installMore(triggers: Triggers, _options: InstallOptions): void {
+    this.listenGlobal("unload", () => triggers.exit(this.exitCode()));
+  }
+
+  override env(name: string): string | undefined {
+    try {
+      if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
+      return process.env[name];
+    } catch {
+      return undefined;
+    }
+  }
+
+  override formatUncaught(error: unknown): string {
+    return `error: Uncaught ${format(error)}`;
+  }
+}

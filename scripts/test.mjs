@@ -1,45 +1,70 @@
-// npm test: the unit tests on every installed Node (20: the machine's, 24:
-// the npm package), then the exit-scenario table (which itself runs each
-// scenario on every runtime). Prints one closing "N passed, N failed" line.
+// npm test: the unit tests on each of the six runtimes (each with its own test
+// runner: node --test, bun test, deno test), then the test files that run child
+// processes on every runtime themselves (the exit-scenario table, …). Prints one
+// closing "N passed, N failed, N skipped" line; exits 1 if anything failed.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { assertAllPresent, repoRoot, runtimes } from "../test/runtimes.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
-const node24 = `${root}node_modules/node24/bin/node`;
-const runtimes = [["node20", process.execPath], ["node24", node24]];
-const units = readdirSync(`${root}test/unit`).filter((f) => f.endsWith(".test.mjs")).map((f) => `test/unit/${f}`);
+assertAllPresent();
+const units = readdirSync(`${repoRoot}test/unit`)
+  .filter((file) => file.endsWith(".test.mjs"))
+  .map((file) => `test/unit/${file}`);
+/** Test files that spawn every runtime themselves; run once, by Node 20. */
+const matrices = ["test/exit/scenarios.test.mjs"];
+
+/** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
+function unitRun(runtime) {
+  if (runtime.name === "bun") return { args: ["test", ...units.map((file) => `./${file}`)], summary: bunSummary };
+  if (runtime.name === "deno") return { args: ["test", "-A", "--no-check", "--v8-flags=--expose-gc", ...units], summary: denoSummary };
+  return { args: ["--expose-gc", "--test", ...units], summary: nodeSummary };
+}
+
+const number = (pattern, text) => Number(pattern.exec(text)?.[1] ?? 0);
+function nodeSummary(text) {
+  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed: number(/^(?:ℹ|#) fail (\d+)$/m, text), skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
+}
+function bunSummary(text) {
+  return { passed: number(/^\s*(\d+) pass$/m, text), failed: number(/^\s*(\d+) fail$/m, text), skipped: number(/^\s*(\d+) skip$/m, text) };
+}
+function denoSummary(text) {
+  // "ok | 20 passed (202 steps) | 0 failed | 1 ignored (1 step)": count the steps (the tests).
+  const line = /^(?:ok|FAILED) \| (.*)$/m.exec(text)?.[1] ?? "";
+  const count = (word) => {
+    const match = new RegExp(`(\\d+) ${word}(?: \\((\\d+) steps?\\))?`).exec(line);
+    return match ? Number(match[2] ?? match[1]) : 0;
+  };
+  return { passed: count("passed"), failed: count("failed"), skipped: count("ignored") };
+}
 
 const runs = [];
-for (const [name, binary] of runtimes) {
-  if (!existsSync(binary)) {
-    if (process.env.CI) throw new Error(`${name} is missing (${binary}): run npm install`);
-    console.log(`# skipped: the unit tests on ${name}: ${binary} is not installed (npm install installs it)`);
+for (const runtime of runtimes) {
+  if (runtime.skip) {
+    console.log(`# skipped: the unit tests on ${runtime.name}: ${runtime.skip}`);
     continue;
   }
-  // --expose-gc reaches every test file: the adoptWeak tests need gc().
-  runs.push([`unit tests on ${name}`, binary, ["--expose-gc", "--test", ...units]]);
+  runs.push({ title: `unit tests on ${runtime.name} (${runtime.version})`, binary: runtime.path, ...unitRun(runtime) });
 }
-runs.push(["exit scenarios (each on every runtime)", process.execPath, ["--test", "test/exit/scenarios.test.mjs"]]);
+for (const file of matrices) runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", file], summary: nodeSummary });
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const [title, binary, args] of runs) {
-  console.log(`\n# ${title}: ${binary.replace(root, "")} ${args.join(" ")}`);
-  const output = await new Promise((resolve) => {
-    const child = spawn(binary, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    let text = "";
-    child.stdout.on("data", (chunk) => {
-      process.stdout.write(chunk);
-      text += chunk;
-    });
-    child.on("close", (code) => resolve({ text, code }));
+const total = { passed: 0, failed: 0, skipped: 0 };
+for (const { title, binary, args, summary } of runs) {
+  console.log(`\n# ${title}: ${binary.replace(repoRoot, "")} ${args.join(" ")}`);
+  const { text, code } = await new Promise((resolve) => {
+    const child = spawn(binary, args, { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const relay = (target) => (chunk) => {
+      target.write(chunk);
+      output += chunk;
+    };
+    child.stdout.on("data", relay(process.stdout));
+    child.stderr.on("data", relay(process.stderr)); // bun test reports on stderr
+    child.on("close", (exitCode) => resolve({ text: output, code: exitCode }));
   });
-  const count = (label) => Number(new RegExp(`^(?:ℹ|#) ${label} (\\d+)$`, "m").exec(output.text)?.[1] ?? 0);
-  passed += count("pass");
-  failed += count("fail");
-  skipped += count("skipped");
-  if (output.code !== 0 && count("fail") === 0) failed += 1; // a crash with no failing test counted
+  const counts = summary(text);
+  // A runner that crashed, or exited non-zero with no failing test counted, still fails the run.
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  for (const key of Object.keys(total)) total[key] += counts[key];
 }
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exitCode = failed > 0 ? 1 : 0;
+console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exitCode = total.failed > 0 ? 1 : 0;

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { ExitStack } from "atexit";
 import { macrotask } from "./helpers.mjs";
 
-const gc = globalThis.gc;
+// Node and Deno: --expose-gc (V8); Bun: its own synchronous full collection.
+const gc = globalThis.gc ?? (globalThis.Bun ? () => globalThis.Bun.gc(true) : undefined);
 const withoutGc = typeof gc === "function" ? false : "needs node --expose-gc (globalThis.gc is missing)";
 
 /**

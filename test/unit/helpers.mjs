@@ -55,6 +55,13 @@ export const labelled = (label) => new Error(label);
  * Iterative in the `error`/`suppressed` direction would be nicer, but chains compared here are
  * short; the scale tests walk long chains with `walkSuppressedChain`.
  */
+/**
+ * Own properties an engine adds to every error constructed in JavaScript, not part of the
+ * spec's shape: Bun (JavaScriptCore) records where `new SuppressedError()` ran, which a
+ * natively created one lacks.
+ */
+const ENGINE_SOURCE_KEYS = new Set(["originalLine", "originalColumn", "sourceURL"]);
+
 export function shapeOf(thrown) {
   if (thrown === null || (typeof thrown !== "object" && typeof thrown !== "function")) {
     return { primitive: typeof thrown, value: thrown };
@@ -75,7 +82,7 @@ export function shapeOf(thrown) {
     isGlobalSuppressedError:
       typeof globalThis.SuppressedError === "function" ? thrown instanceof globalThis.SuppressedError : "no global",
     ownKeys: Reflect.ownKeys(thrown)
-      .filter((key) => key !== "stack" && key !== "message")
+      .filter((key) => key !== "stack" && key !== "message" && !ENGINE_SOURCE_KEYS.has(key))
       .map(String)
       .sort(),
     errorAttributes: attributes("error"),

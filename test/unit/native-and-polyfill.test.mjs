@@ -45,24 +45,10 @@ test("without a native SuppressedError the bundled core-js one is loaded on firs
 });
 
 test("atexit/polyfill installs working explicit-resource-management globals, leaving native ones in place", () => {
-  const program = `
-    const native = typeof AsyncDisposableStack === "function" ? AsyncDisposableStack : undefined;
-    await import("atexit/polyfill");
-    const order = [];
-    const stack = new AsyncDisposableStack();
-    stack.defer(() => order.push("a"));
-    stack.defer(() => order.push("b"));
-    await stack.disposeAsync();
-    const sync = new DisposableStack();
-    sync.defer(() => order.push("c"));
-    sync.dispose();
-    console.log(JSON.stringify({
-      order,
-      kept: native === undefined || native === AsyncDisposableStack,
-      symbols: typeof Symbol.dispose === "symbol" && typeof Symbol.asyncDispose === "symbol",
-      suppressed: new SuppressedError(1, 2).suppressed,
-    }));`;
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", program], { cwd: new URL("../..", import.meta.url), encoding: "utf8" });
+  // Run by the same runtime as this test (Deno needs `run -A` before the script).
+  const fixture = new URL("../fixtures/polyfill-check.mjs", import.meta.url).pathname;
+  const args = "Deno" in globalThis ? ["run", "-A", fixture] : [fixture];
+  const child = spawnSync(process.execPath, args, { cwd: new URL("../..", import.meta.url), encoding: "utf8" });
   assert.equal(child.status, 0, child.stderr);
   assert.deepEqual(JSON.parse(child.stdout), { order: ["b", "a", "c"], kept: true, symbols: true, suppressed: 2 });
 });

@@ -25,10 +25,12 @@ const privateCoreJsStore = {
 // keepNames: esbuild renames a class that refers to itself (ExitStack → _ExitStack).
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", minifyWhitespace: true, minifySyntax: true, keepNames: true };
 await Promise.all([
-  build({ ...common, entryPoints: { index: "src/index.ts", polyfill: "src/polyfill.ts" }, format: "esm", outdir: "dist", outExtension: { ".js": ".js" } }),
+  build({ ...common, entryPoints: { index: "src/index.ts" }, format: "esm", outdir: "dist" }),
   build({
     ...common,
-    entryPoints: { index: "src/index.ts", polyfill: "src/polyfill.ts" },
+    // index.cts: require("atexit") is the registry itself (see that file).
+    // The polyfill is CommonJS only: core-js is, and `import "atexit/polyfill"` loads it as well.
+    entryPoints: { index: "src/index.cts", polyfill: "src/polyfill.ts" },
     format: "cjs",
     outdir: "dist",
     outExtension: { ".js": ".cjs" },

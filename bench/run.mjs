@@ -1,0 +1,327 @@
+/**
+ * `npm run bench`: measures atexit against its peers, in one run on one
+ * machine, and writes BENCHMARKS.md with the chart bench/chart.svg.
+ *
+ *   node bench/run.mjs           full run (about 6 minutes on 2 cores)
+ *   node bench/run.mjs --smoke   tiny sizes, one repetition, writes to a temp dir (npm test)
+ *
+ * Every measurement runs in fresh child processes (bench/child.mjs,
+ * bench/startup.mjs, bench/signal-child.mjs, bench/python_atexit.py), one
+ * library per process, so no JIT state, global or listener leaks from one
+ * library into another. Repetitions of different libraries are interleaved,
+ * so a slow minute of the machine does not land on one library only.
+ * A benchmark is not a test: nothing here asserts a timing.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderChart } from "./chart.mjs";
+import { LIBRARIES } from "./libs.mjs";
+import { renderReport } from "./report.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SMOKE = process.argv.includes("--smoke");
+
+/** Sizes and repetitions; the smoke mode only proves that every measurement still runs. */
+const PLAN = SMOKE
+  ? { reps: 1, startupRuns: 1, sizes: [1000], unregisterSizes: [1000], headline: 1000, unregisterN: 1000, signalReps: 1, memoryN: 10_000, weakN: 10_000, weakRounds: 1, weakTimeoutMs: 60_000, slowMs: Infinity }
+  : { reps: 5, startupRuns: 30, sizes: [1e3, 1e4, 1e5, 1e6], unregisterSizes: [1e3, 1e4, 2e4, 1e5, 1e6], headline: 1e5, unregisterN: 2e4, signalReps: 10, memoryN: 1e6, weakN: 1e6, weakRounds: 3, weakTimeoutMs: 45_000, slowMs: 10_000 };
+
+/** The runtimes measured (node20 is the one running this script) and the ones only listed. */
+const RUNTIMES = {
+  node20: process.execPath,
+  node24: path.join(ROOT, "node_modules/node24/bin/node"),
+  python3: "python3",
+};
+const LISTED_RUNTIMES = {
+  ...RUNTIMES,
+  node22: path.join(ROOT, "node_modules/node22/bin/node"),
+  node26: path.join(ROOT, "node_modules/node26/bin/node"),
+  bun: path.join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun"),
+  deno: path.join(ROOT, "node_modules/@deno/linux-x64-glibc/deno"),
+};
+
+const startedAt = process.hrtime.bigint();
+const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
+const log = (line) => process.stdout.write(`${line}\n`);
+
+function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function version(command) {
+  const result = spawnSync(command, ["--version"], { encoding: "utf8" });
+  return result.status === 0 ? `${result.stdout}${result.stderr}`.trim().split("\n")[0] : "missing";
+}
+
+/** Runs one child to completion and returns its last JSON line, or `{ error }`. */
+function runChild(command, args, timeoutMs = 180_000) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const line = (result.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+  if (result.error || result.status !== 0 || line === undefined) {
+    const why = result.error?.code === "ETIMEDOUT" ? `timed out after ${timeoutMs / 1000} s` : `exit ${result.status ?? result.signal}: ${(result.stderr ?? "").trim().split("\n").slice(-1)[0]}`;
+    return { error: why, wallMs };
+  }
+  return { ...JSON.parse(line), wallMs };
+}
+
+/** The command line of a child measurement. */
+function childCommand(runtime, library, task, args, nodeFlags = []) {
+  if (library === "python") return [RUNTIMES.python3, ["bench/python_atexit.py", task, ...args.map(String)]];
+  return [RUNTIMES[runtime], [...nodeFlags, "bench/child.mjs", task, library, ...args.map(String)]];
+}
+
+// ---- series: one library × one operation × one runtime, at several sizes ----
+
+/**
+ * Runs every series at every size, repetitions interleaved across series.
+ * A series predicted to take more than PLAN.slowMs a run at the next size is
+ * not run there or beyond (a quadratic peer would take hours): those points are marked skipped.
+ */
+function runSeries(measure, seriesList, sizes, { task, args, value = "nsPerEntry", nodeFlags = [] }) {
+  const results = seriesList.map((s) => ({ measure, ...s, label: seriesLabel(s), points: [] }));
+  const stopped = new Set();
+  for (const n of sizes) {
+    const runs = results.map(() => []);
+    for (let rep = 0; rep < PLAN.reps; rep++) {
+      results.forEach((series, k) => {
+        if (stopped.has(series)) return;
+        // A slow series (seconds a run) gets 3 repetitions, not PLAN.reps.
+        if (rep >= 3 && runs[k].some((r) => r.wallMs > 1000)) return;
+        const [command, commandArgs] = childCommand(series.runtime, series.lib, task, args(series, n), nodeFlags);
+        runs[k].push(runChild(command, commandArgs));
+      });
+    }
+    results.forEach((series, k) => {
+      if (stopped.has(series)) {
+        series.points.push({ n, skipped: true });
+        return;
+      }
+      const ok = runs[k].filter((r) => !r.error);
+      const point = { n, value: median(ok.map((r) => r[value])), ns: median(ok.map((r) => r.ns)), reps: ok.length };
+      if (ok.length === 0) point.error = runs[k][0]?.error;
+      if (ok.some((r) => r.ran !== undefined && r.ran !== n)) point.error = `ran ${ok.map((r) => r.ran).join("/")} of ${n} entries`;
+      series.points.push(point);
+      log(`  ${measure} ${series.label} n=${n}: ${point.error ?? `${fmt(point.value)} ${value === "nsPerEntry" ? "ns/entry" : value}`}`);
+      const next = sizes[sizes.indexOf(n) + 1];
+      if (next !== undefined && predictMs(series.points, next) > PLAN.slowMs) stopped.add(series);
+    });
+  }
+  return results;
+}
+
+/**
+ * The time one run would take at size `next`, from the growth seen between the
+ * last two sizes (assumed quadratic with only one size measured).
+ */
+function predictMs(points, next) {
+  const measured = points.filter((p) => Number.isFinite(p.ns) && p.ns > 0);
+  const last = measured.at(-1);
+  if (last === undefined) return 0;
+  const previous = measured.at(-2);
+  const exponent = previous ? Math.max(1, Math.log(last.ns / previous.ns) / Math.log(last.n / previous.n)) : 2;
+  return (last.ns / 1e6) * (next / last.n) ** exponent;
+}
+
+function seriesLabel({ lib, op, runtime }) {
+  const name = LIBRARIES[lib].label;
+  const operation = op && !["register", "defer"].includes(op) || (op === "defer" && lib === "atexit") ? ` ${op}` : "";
+  return runtime === "python3" ? name : `${name}${operation} (${runtime === "node20" ? "Node 20" : "Node 24"})`;
+}
+
+function fmt(x) {
+  if (!Number.isFinite(x)) return String(x);
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** Every JavaScript library that runs on `runtime`, with the operations to measure. */
+function libsOn(runtime, libs, ops = () => ["register"]) {
+  return libs.filter((lib) => LIBRARIES[lib].runtimes.includes(runtime)).flatMap((lib) => ops(lib).map((op) => ({ lib, op, runtime })));
+}
+const PEERS = ["signal-exit", "exit-hook", "async-exit-hook", "on-exit-leak-free"];
+const hasPython = version("python3") !== "missing";
+const python = hasPython ? [{ lib: "python", op: "register", runtime: "python3" }] : [];
+
+// ---- 1. startup ----------------------------------------------------------
+
+function measureStartup() {
+  const libs = ["bare", "atexit", "signal-exit", "exit-hook", "async-exit-hook", "on-exit-leak-free", "corejs-ads", "native-ads"];
+  const out = {};
+  for (const runtime of ["node20", "node24"]) {
+    const here = libs.filter((lib) => lib !== "native-ads" || runtime === "node24");
+    const times = Object.fromEntries(here.map((lib) => [lib, []]));
+    for (let run = 0; run < PLAN.startupRuns; run++) {
+      for (const lib of here) {
+        const started = process.hrtime.bigint();
+        const result = spawnSync(RUNTIMES[runtime], ["bench/startup.mjs", lib], { cwd: ROOT });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (result.status === 0) times[lib].push(ms);
+      }
+    }
+    out[runtime] = {};
+    for (const lib of here) {
+      const counted = runChild(RUNTIMES[runtime], ["bench/startup.mjs", lib, "--count"]);
+      out[runtime][lib] = { ms: median(times[lib]), runs: times[lib].length, builtins: counted.builtins, files: counted.files, bytes: counted.bytes };
+    }
+    const bare = out[runtime].bare.ms;
+    for (const lib of here) {
+      const entry = out[runtime][lib];
+      entry.overheadPct = ((entry.ms - bare) / bare) * 100;
+      log(`  startup ${runtime} ${lib}: ${fmt(entry.ms)} ms (${entry.overheadPct >= 0 ? "+" : ""}${fmt(entry.overheadPct)}%), ${entry.builtins} builtins, ${entry.files ?? "?"} files, ${entry.bytes ?? "?"} bytes`);
+    }
+  }
+  return out;
+}
+
+// ---- 5. signal to death ----------------------------------------------------
+
+/** Spawns the child, waits for "ready", sends SIGTERM and times until the child is gone. */
+function signalToDeath(runtime, lib) {
+  return new Promise((resolve) => {
+    const child = spawn(RUNTIMES[runtime], ["bench/signal-child.mjs", lib], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let started = 0n;
+    let output = "";
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (started === 0n && output.includes("ready\n")) {
+        started = process.hrtime.bigint();
+        child.kill("SIGTERM");
+      }
+    });
+    child.stderr.resume();
+    child.on("exit", (code, signal) => {
+      clearTimeout(guard);
+      const ms = started === 0n ? NaN : Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ ms, death: signal ? `killed by ${signal}` : `exit code ${code}` });
+    });
+  });
+}
+
+async function measureSignal() {
+  const libs = ["bare", "atexit", "signal-exit", "exit-hook", "close-with-grace"];
+  const out = {};
+  for (const runtime of ["node20", "node24"]) {
+    const runs = Object.fromEntries(libs.map((lib) => [lib, []]));
+    for (let rep = 0; rep < PLAN.signalReps; rep++) {
+      for (const lib of libs) runs[lib].push(await signalToDeath(runtime, lib));
+    }
+    out[runtime] = {};
+    for (const lib of libs) {
+      out[runtime][lib] = { ms: median(runs[lib].map((r) => r.ms)), death: [...new Set(runs[lib].map((r) => r.death))].join(", ") };
+      log(`  signal ${runtime} ${lib}: ${fmt(out[runtime][lib].ms)} ms, ${out[runtime][lib].death}`);
+    }
+  }
+  return out;
+}
+
+// ---- 6. memory -------------------------------------------------------------
+
+function measureMemory() {
+  const n = PLAN.memoryN;
+  const perEntry = {};
+  const series = [
+    ...libsOn("node24", ["atexit", "native-ads", ...PEERS]),
+    ...libsOn("node20", ["atexit", "corejs-ads"]),
+    ...python,
+  ];
+  for (const s of series) {
+    const [command, args] = childCommand(s.runtime, s.lib, "memory", [n], ["--expose-gc"]);
+    const runs = Array.from({ length: Math.min(PLAN.reps, 3) }, () => runChild(command, args));
+    const ok = runs.filter((r) => !r.error);
+    const label = seriesLabel(s);
+    perEntry[label] = { lib: s.lib, runtime: s.runtime, bytesPerEntry: median(ok.map((r) => r.bytesPerEntry)), error: ok.length ? undefined : runs[0].error };
+    log(`  memory ${label}: ${perEntry[label].error ?? `${fmt(perEntry[label].bytesPerEntry)} bytes/entry`}`);
+  }
+  const weak = {};
+  const runWeak = (lib, n, timeoutMs) => {
+    const result = runChild(RUNTIMES.node24, ["--expose-gc", "bench/child.mjs", "weak", lib, String(n), String(PLAN.weakRounds)], timeoutMs);
+    log(`  memory weak ${lib} n=${n}: ${result.error ?? `heap above baseline after each round: ${result.heapAfterRound.map((b) => `${fmt(b / 1e6)} MB`).join(", ")} (${fmt(result.seconds)} s)`}`);
+    return { n, ...result };
+  };
+  weak.atexit = runWeak("atexit", PLAN.weakN, 240_000);
+  // on-exit-leak-free's FinalizationRegistry callback searches and splices its array:
+  // at 10^6 it may not finish; then it is measured at a tenth of the size too.
+  weak["on-exit-leak-free"] = runWeak("on-exit-leak-free", PLAN.weakN, PLAN.weakTimeoutMs);
+  if (weak["on-exit-leak-free"].error && !SMOKE) weak["on-exit-leak-free (a tenth)"] = runWeak("on-exit-leak-free", PLAN.weakN / 10, 120_000);
+  return { n, perEntry, weak };
+}
+
+// ---- the run ---------------------------------------------------------------
+
+// Measure the current source: build first. The smoke mode runs inside `npm test`, which has just
+// built, and other tests may be reading dist/ at the same time: it only builds when dist/ is missing.
+if (!SMOKE || !existsSync(path.join(ROOT, "dist/index.js"))) {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}`);
+}
+
+const results = {
+  smoke: SMOKE,
+  plan: PLAN,
+  meta: {
+    date: new Date().toISOString(),
+    command: SMOKE ? "node bench/run.mjs --smoke" : "npm run bench",
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+    },
+    runtimes: Object.fromEntries(Object.entries(LISTED_RUNTIMES).map(([name, command]) => [name, version(command)])),
+  },
+};
+
+log(`[1/7 startup] whole-process time of import + one registration, ${PLAN.startupRuns} runs each`);
+results.startup = measureStartup();
+
+log(`[2/7 register] ns per registration, ${PLAN.reps} runs each`);
+const atexitOps = (lib) => (lib === "atexit" ? ["register", "defer", "use"] : lib.endsWith("-ads") ? ["defer", "use"] : ["register"]);
+results.register = runSeries("register", [
+  ...libsOn("node24", ["atexit", "native-ads", ...PEERS], atexitOps),
+  ...libsOn("node20", ["atexit", "corejs-ads", ...PEERS], atexitOps),
+  ...python,
+], PLAN.sizes, { task: "register", args: (s, n) => (s.lib === "python" ? [n] : [s.op, n]) });
+
+log(`[3/7 unregister] n distinct functions registered, then unregistered one by one (removal timed)`);
+results.unregister = runSeries("unregister", [
+  ...libsOn("node24", ["atexit", "signal-exit", "exit-hook", "on-exit-leak-free"]),
+  ...libsOn("node20", ["atexit"]),
+  ...python,
+], PLAN.unregisterSizes, { task: "unregister", args: (s, n) => [n] });
+
+log(`[4/7 dispose] ns per entry: sync entries on process.exit(), async entries through disposeAsync()`);
+results.exit = runSeries("exit", [
+  ...libsOn("node24", ["atexit", ...PEERS]),
+  ...libsOn("node20", ["atexit"]),
+  ...python,
+], PLAN.sizes, { task: "exit", args: (s, n) => [n] });
+results.dispose = runSeries("dispose", [
+  ...libsOn("node24", ["atexit", "native-ads"]),
+  ...libsOn("node20", ["atexit", "corejs-ads"]),
+], PLAN.sizes, { task: "dispose", args: (s, n) => [n] });
+results.drain = runSeries("drain", libsOn("node24", ["atexit"]).concat(libsOn("node20", ["atexit"])), [PLAN.headline], { task: "drain", args: (s, n) => [n] });
+
+log(`[5/7 signal] SIGTERM to death of the child, one async entry, ${PLAN.signalReps} runs each`);
+results.signal = await measureSignal();
+
+log(`[6/7 memory] heap bytes per pending entry at ${PLAN.memoryN}; adoptWeak of ${PLAN.weakN} dropped objects × ${PLAN.weakRounds} rounds`);
+results.memory = measureMemory();
+
+log(`[7/7 scale] drawn from the series above: ${PLAN.sizes.join(", ")} entries`);
+results.meta.seconds = elapsed();
+
+const outDir = SMOKE ? mkdtempSync(path.join(os.tmpdir(), "atexit-bench-")) : ROOT;
+const chartPath = SMOKE ? path.join(outDir, "chart.svg") : path.join(ROOT, "bench/chart.svg");
+writeFileSync(chartPath, renderChart(results));
+const reportPath = path.join(outDir, "BENCHMARKS.md");
+writeFileSync(reportPath, renderReport(results, path.relative(path.dirname(reportPath), chartPath)));
+writeFileSync(path.join(outDir, SMOKE ? "results.json" : "bench/results.json"), `${JSON.stringify(results, null, 1)}\n`);
+log(`wrote ${path.relative(ROOT, reportPath) || reportPath} and ${chartPath} in ${fmt(results.meta.seconds)} s`);

@@ -72,7 +72,7 @@ interface Declaration extends Span {
   declarations?: (Span & { id: Span & { type: string; name?: string } })[];
 }
 
-const IDENTIFIER_START = /[\p{ID_Start}$_\\]/u;
+const IDENTIFIER_START = /^[\p{ID_Start}$_\\]/u;
 const IDENTIFIER_PART = /[\p{ID_Continue}$\u200c\u200d\\]/u;
 /** How far the pre-filter looks past one `using` (whitespace and comments) before it gives up and says "maybe". */
 const LOOKAHEAD_LIMIT = 512;
@@ -131,8 +131,9 @@ export function mayContainUsing(code: string): boolean {
     const limit = at + LOOKAHEAD_LIMIT;
     let position = skipTrivia(code, at + 5, limit);
     if (position === -1) return true;
-    if (!IDENTIFIER_START.test(code[position] ?? " ")) continue;
-    while (position < code.length && isIdentifierPart(code[position])) {
+    // Two code units, so that an identifier starting outside the BMP (a surrogate pair) is seen.
+    if (!IDENTIFIER_START.test(code.slice(position, position + 2))) continue;
+    while (position < code.length && (isIdentifierPart(code[position]) || /[\ud800-\udfff]/.test(code[position]!))) {
       if (position > limit) return true;
       position += 1;
     }

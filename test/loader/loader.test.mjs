@@ -212,6 +212,7 @@ describe("transform()", () => {
     assert.equal(mayContainUsing("let using = 1; using(x); for (using of xs); using\n.x = 2"), false);
     assert.equal(mayContainUsing("using /* c */ db // c\n = open()"), true);
     assert.equal(mayContainUsing("using db: Db = open()"), true);
+    assert.equal(mayContainUsing("using 𝒳 = open()"), true, "an identifier outside the BMP");
   });
 
   it("leaves using in loops, blocks and functions, and using as an identifier, alone", () => {

@@ -457,6 +457,26 @@ const scenarios = [
     expect: { code: 1, stdout: LINES_EMPTY, stderr: [runtimeOwnReport("plain-rejection")], notStderr: [anyDiagnostic] },
   },
 
+  // Deno's own APIs (rows with `only` run on those runtimes alone)
+  {
+    name: "Deno.exit(3), which emits no process exit event, still runs the sync part from Deno's unload event, and the code is 3",
+    only: ["deno"],
+    fixture: "deno-apis.mjs",
+    args: ["deno-exit"],
+    expect: { code: 3, stdout: ["sync entry A ran"], stderr: [asyncEntriesCutShort(1)] },
+  },
+  {
+    name: "a SIGINT listener added with Deno.addSignalListener is invisible to atexit, which runs the sequence anyway and re-raises into that listener (a documented limit)",
+    only: ["deno"],
+    fixture: "deno-apis.mjs",
+    args: ["signal-listener"],
+    signals: [{ after: "ready", signal: "SIGINT" }],
+    expect: {
+      code: 0,
+      stdout: ["ready", "application SIGINT listener call 1", "async entry B finished", "sync entry A ran", "application SIGINT listener call 2"],
+    },
+  },
+
   // However many entries
   {
     name: "5000 entries and 100 scopes give no MaxListenersExceededWarning, one listener per signal, and all run",
@@ -820,7 +840,8 @@ describe("exit scenarios", { concurrency: true }, () => {
     describe(title, { concurrency: true, skip: runtime.skip }, () => {
       for (const row of scenarios) {
         const limit = row.limits?.[runtime.name];
-        it(limit ? `${row.name} [${runtime.name} limit: ${limit.why}]` : row.name, async () => {
+        const skip = row.only && !row.only.includes(runtime.name) && `uses an API of ${row.only.join(", ")} only`;
+        it(limit ? `${row.name} [${runtime.name} limit: ${limit.why}]` : row.name, { skip }, async () => {
           assertBuilt();
           checkScenario(row, await runScenario(runtime, row, context), runtime);
         });

@@ -313,6 +313,11 @@ for (const runtime of runtimes) {
       assertRun(result, { stdout: runtime.workerEntryRewrite ? WORKER_WITH_LOADER : WORKER_ENTRY_STANDARD }, "worker");
     });
 
+    it("keeps a worker's module-level using when the worker imports atexit/register before its code (every runtime)", async () => {
+      const result = await run(runtime, fixture("worker/bootstrap-main.mjs"), { loader: false });
+      assertRun(result, { stdout: ["main evaluated", "create worker", "worker evaluated", "worker timer", "dispose worker", "worker exited 0"] }, "bootstrap worker");
+    });
+
     it("gives `using` its sync meaning and `await using` the meaning of atexit.use()", async () => {
       assertRun(await run(runtime, fixture("misc/sync-semantics.mjs")), { stdout: SYNC_SEMANTICS }, "sync semantics");
     });

@@ -337,7 +337,7 @@ export class ProcessRegistry extends ExitStack {
   #onSignal(signal: string): void {
     if (this.#runtime.signalTakenOver(signal)) return; // the application handles it
     if (this.#phase === "running") {
-      this.#report(`atexit: received ${signal} during cleanup; stopping now, ${entries(this.#pending())} never ran`);
+      this.#report(`atexit: received ${signal} during cleanup; stopping now, ${entries(this.size)} never ran`);
       this.#abandon();
       this.#runtime.raise(signal);
       return;
@@ -460,7 +460,7 @@ export class ProcessRegistry extends ExitStack {
     this.#timer = undefined;
     if (this.#phase !== "running") return;
     const running = this.#currentKind >= 0 ? this.#currentName(this.#currentKind) : "no entry (awaiting the runtime)";
-    this.#report(`atexit: cleanup timed out after ${this.#timeout} ms while running ${running}; ${entries(this.#pending())} never ran`);
+    this.#report(`atexit: cleanup timed out after ${this.#timeout} ms while running ${running}; ${entries(this.size)} never ran`);
     this.#abandon();
     if (reason.kind === "signal") {
       this.#runtime.raise(reason.signal as string);
@@ -477,10 +477,6 @@ export class ProcessRegistry extends ExitStack {
     this.#clearTimer();
     ExitStack.prototype.clear.call(this);
     this.#uninstall();
-  }
-
-  #pending(): number {
-    return this.size;
   }
 
   #clearTimer(): void {

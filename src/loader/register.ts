@@ -35,7 +35,14 @@ const { parseSync } = await loadParser();
 const scope = loaderScope(distUrl, createTransform(parseSync));
 const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
 
-if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
+// Installed once per thread: a worker that imports atexit/register under an inherited
+// --import, or two copies of atexit, must not chain the hooks twice.
+const INSTALLED = Symbol.for("atexit.loader");
+const thread = globalThis as unknown as Record<symbol, boolean | undefined>;
+
+if (thread[INSTALLED]) {
+  // already installed in this thread
+} else if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
   installBunPlugin(scope);
 } else if (typeof registerHooks === "function") {
   registerHooks({
@@ -55,3 +62,4 @@ if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
 } else {
   throw new Error("atexit/register: this runtime has neither module.registerHooks nor module.register (Node ≥ 20.6, Deno ≥ 2.9 or Bun ≥ 1.4 needed)");
 }
+thread[INSTALLED] = true;

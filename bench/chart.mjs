@@ -19,6 +19,11 @@ function short(x) {
   return `${+x.toPrecision(2)}`;
 }
 
+/** A label short enough for a legend: "core-js-pure AsyncDisposableStack (Node 20)" → "core-js-pure ADS, N20". */
+function legendLabel(label) {
+  return label.replace("AsyncDisposableStack", "ADS").replace(/ \(Node (\d+)\)$/, ", N$1");
+}
+
 /** One colour per label, atexit always the same. */
 function colorFor(label, index) {
   return label.startsWith("atexit") ? ATEXIT : PALETTE[index % PALETTE.length];
@@ -46,7 +51,7 @@ function barPanel(x, y, title, unit, rows) {
     const w = Math.max(1, (Math.max(row.value, 0) / max) * barW);
     const color = colorFor(row.label, i);
     out.push(
-      `<text x="${labelW - 6}" y="${cy + rowH * 0.65}" text-anchor="end" font-size="11"${row.label.startsWith("atexit") ? ' font-weight="bold"' : ""}>${escape(row.label)}</text>`,
+      `<text x="${labelW - 6}" y="${cy + rowH * 0.65}" text-anchor="end" font-size="11"${row.label.startsWith("atexit") ? ' font-weight="bold"' : ""}>${escape(legendLabel(row.label))}</text>`,
       `<rect x="${labelW}" y="${cy + 3}" width="${w.toFixed(1)}" height="${(rowH - 6).toFixed(1)}" fill="${color}"/>`,
       `<text x="${(labelW + w + 4).toFixed(1)}" y="${cy + rowH * 0.65}" font-size="11">${escape(`${short(row.value)} ${unit}${row.note ? ` ${row.note}` : ""}`)}</text>`,
     );
@@ -88,16 +93,19 @@ function logLogPanel(x, y, title, yUnit, series) {
     `<text x="${(plot.left + plot.right) / 2}" y="${PANEL_H - 6}" text-anchor="middle" font-size="10">entries (log)</text>`,
     `<text x="12" y="${(plot.top + plot.bottom) / 2}" font-size="10" transform="rotate(-90 12 ${(plot.top + plot.bottom) / 2})" text-anchor="middle">${escape(yUnit)} (log)</text>`,
   );
+  let atexitLines = 0;
   drawn.forEach((s, i) => {
     const color = colorFor(s.label, i);
     const width = s.label.startsWith("atexit") ? 2.5 : 1.5;
+    // Several atexit lines (operations, runtimes) share its colour: dashes tell them apart.
+    const dash = s.label.startsWith("atexit") && atexitLines++ > 0 ? ` stroke-dasharray="${atexitLines === 2 ? "6,3" : "2,2"}"` : "";
     const d = s.points.map(([n, v], k) => `${k ? "L" : "M"}${px(n).toFixed(1)},${py(v).toFixed(1)}`).join(" ");
-    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${width}"/>`);
+    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${width}"${dash}/>`);
     for (const [n, v] of s.points) out.push(`<circle cx="${px(n).toFixed(1)}" cy="${py(v).toFixed(1)}" r="2.5" fill="${color}"/>`);
     const ly = plot.top + 4 + i * 15;
     out.push(
-      `<line x1="${plot.right + 10}" y1="${ly}" x2="${plot.right + 28}" y2="${ly}" stroke="${color}" stroke-width="${width}"/>`,
-      `<text x="${plot.right + 32}" y="${ly + 4}" font-size="10"${s.label.startsWith("atexit") ? ' font-weight="bold"' : ""}>${escape(s.label)}</text>`,
+      `<line x1="${plot.right + 10}" y1="${ly}" x2="${plot.right + 28}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`,
+      `<text x="${plot.right + 32}" y="${ly + 4}" font-size="10"${s.label.startsWith("atexit") ? ' font-weight="bold"' : ""}>${escape(legendLabel(s.label))}</text>`,
     );
   });
   out.push("</g>");

@@ -21,7 +21,8 @@ const BOUNDS = {
     "(a `WeakMap` from every pending function or resource to its position: one insert per entry) and then each call is a `WeakMap` lookup and delete and a tombstone written into the slots.",
   exit:
     "The fastest peers call their hooks in a plain loop. atexit pops three slots per entry, dispatches on the entry kind, " +
-    "tells the observer (which names a stuck entry and reports failures) before and after each call, and checks each result for a promise it cannot await.",
+    "tells the observer (which names a stuck entry and reports failures) before and after each call, and checks each result for a promise it cannot await. " +
+    "The loop runs once per process, so with 10⁴–10⁵ entries most of it runs in V8's interpreter before it is optimized; that fixed warm-up (about 0.5 ms on Node 24) is why the cost per entry falls with n.",
   dispose:
     "Spec `DisposeResources` awaits every entry's result, so each entry costs at least one promise job (`await result` in an async function); " +
     "atexit also re-reads the slots each turn, so that `move()` and entries added during `run()` work.",
@@ -157,12 +158,24 @@ export function renderReport(results, chartPath) {
         const p = mine && point(mine, n);
         if (!p || !best) continue;
         const ratio = p.value / best.value;
-        summary.push(`| 2. \`${op}\`, ${rtName(runtime)}, ${sizeName(n)} entries | ≤ 50 ns | ${fmt(p.value)} ns | ${best.label} ${fmt(best.value)} ns | ${times(ratio)} | ${p.value <= 50 ? "met" : "**not met**"} |`);
-        if (ratio > NOISE && op === "register") slower("register", `on ${rtName(runtime)} at ${sizeName(n)}, \`register\` takes ${fmt(p.value)} ns, ${best.label} ${fmt(best.value)} ns (${times(ratio)}).`);
+        const warmBest = bestPeer(here, n, (q) => q.warm);
+        const met = p.value <= 50 ? "met" : p.warm <= 50 ? "**not met** cold; met warm" : "**not met**";
+        summary.push(
+          `| 2. \`${op}\`, ${rtName(runtime)}, ${sizeName(n)} entries | ≤ 50 ns | ${fmt(p.value)} ns (warm ${fmt(p.warm)}) | ${best.label} ${fmt(best.value)} ns (warm best: ${warmBest ? `${warmBest.label} ${fmt(warmBest.value)}` : "–"}) | ${times(ratio)} (warm ${times(p.warm / warmBest?.value)}) | ${met} |`,
+        );
+        if (ratio > NOISE && op === "register") slower("register", `on ${rtName(runtime)} at ${sizeName(n)}, \`register\` takes ${fmt(p.value)} ns (warm ${fmt(p.warm)}), ${best.label} ${fmt(best.value)} ns (${times(ratio)}).`);
       }
     }
   }
-  registerLines.push(scaleTable(register, plan.sizes, "ns"));
+  registerLines.push(
+    "Cold: the first n registrations of a fresh process (what an application pays; V8 optimizes the loop part-way through):",
+    "",
+    scaleTable(register, plan.sizes, "ns"),
+    "",
+    "Warm: n more registrations on top of those n, in the same process (the code is optimized; the array holding the entries keeps growing):",
+    "",
+    scaleTable(register, plan.sizes, "ns", (p) => p.warm),
+  );
 
   // 3. unregister
   const unregister = results.unregister;
@@ -173,32 +186,35 @@ export function renderReport(results, chartPath) {
     const best = bestPeer(unregister, un, (q) => q.ns / 1e6);
     if (!p || !best) continue;
     const ms = p.ns / 1e6;
-    const perEntry = mine.points.filter((q) => !q.skipped && !q.error).map((q) => q.value);
-    const growth = Math.max(...perEntry) / Math.min(...perEntry);
+    // Linear: the cost per removal does not grow from the headline size to the largest.
+    const largest = mine.points.filter((q) => !q.skipped && !q.error).at(-1);
+    const linear = largest.value <= 1.5 * p.value;
     const ratio = ms / best.value;
-    summary.push(`| 3. \`unregister\` ${sizeName(un)} one by one, ${rtName(runtime)} | ≤ 10 ms, linear | ${fmt(ms)} ms; ns/entry varies ${times(growth)} over ${sizeName(plan.unregisterSizes[0])}–${sizeName(plan.unregisterSizes.at(-1))} | ${best.label} ${fmt(best.value)} ms | ${times(ratio)} | ${ms <= 10 ? "met" : "**not met**"} |`);
+    summary.push(
+      `| 3. \`unregister\` ${sizeName(un)} one by one, ${rtName(runtime)} | ≤ 10 ms, linear | ${fmt(ms)} ms; ${fmt(p.value)} ns per removal at ${sizeName(un)}, ${fmt(largest.value)} at ${sizeName(largest.n)} | ${best.label} ${fmt(best.value)} ms | ${times(ratio)} | ${ms <= 10 ? "met" : "**not met**"}; ${linear ? "linear" : "**grows faster than linear**"} |`,
+    );
     if (ratio > NOISE) slower("unregister", `on ${rtName(runtime)}, removing ${sizeName(un)} functions takes ${fmt(ms)} ms, ${best.label} ${fmt(best.value)} ms (${times(ratio)}).`);
   }
 
   // 4. disposal
   const n = plan.headline;
-  for (const runtime of ["node24", "node20"]) {
+  for (const [runtime, n] of [["node24", plan.headline], ["node24", plan.sizes.at(-1)], ["node20", plan.headline], ["node20", plan.sizes.at(-1)]].filter(([, m], i, all) => all.findIndex(([r, k]) => r === all[i][0] && k === m) === i)) {
     const mine = results.exit.find((s) => s.lib === "atexit" && s.runtime === runtime);
     const p = mine && point(mine, n);
     const best = bestPeer(results.exit.filter((s) => s.runtime === runtime || s.runtime === "python3" || runtime === "node20"), n);
     if (!p || !best) continue;
     const ratio = p.value / best.value;
     summary.push(`| 4. sync entries on \`process.exit()\`, ${rtName(runtime)}, ${sizeName(n)} | ≤ 20 ns/entry | ${fmt(p.value)} ns | ${best.label} ${fmt(best.value)} ns | ${times(ratio)} | ${p.value <= 20 ? "met" : "**not met**"} |`);
-    if (ratio > NOISE) slower("exit", `on ${rtName(runtime)}, ${fmt(p.value)} ns per entry against ${best.label}'s ${fmt(best.value)} ns (${times(ratio)}).`);
+    if (ratio > NOISE) slower("exit", `on ${rtName(runtime)} at ${sizeName(n)}, ${fmt(p.value)} ns per entry against ${best.label}'s ${fmt(best.value)} ns (${times(ratio)}).`);
   }
-  for (const runtime of ["node24", "node20"]) {
+  for (const [runtime, n] of [["node24", plan.headline], ["node24", plan.sizes.at(-1)], ["node20", plan.headline], ["node20", plan.sizes.at(-1)]].filter(([, m], i, all) => all.findIndex(([r, k]) => r === all[i][0] && k === m) === i)) {
     const mine = results.dispose.find((s) => s.lib === "atexit" && s.runtime === runtime);
     const p = mine && point(mine, n);
     const best = bestPeer(results.dispose.filter((s) => s.runtime === runtime), n);
     if (!p || !best) continue;
     const ratio = p.value / best.value;
     summary.push(`| 4. async entries, \`disposeAsync()\`, ${rtName(runtime)}, ${sizeName(n)} | ≤ 100 ns/entry | ${fmt(p.value)} ns | ${best.label} ${fmt(best.value)} ns | ${times(ratio)} | ${p.value <= 100 ? "met" : "**not met**"} |`);
-    if (ratio > NOISE) slower("dispose", `on ${rtName(runtime)}, ${fmt(p.value)} ns per async entry against ${best.label}'s ${fmt(best.value)} ns (${times(ratio)}).`);
+    if (ratio > NOISE) slower("dispose", `on ${rtName(runtime)} at ${sizeName(n)}, ${fmt(p.value)} ns per async entry against ${best.label}'s ${fmt(best.value)} ns (${times(ratio)}).`);
   }
   const pythonExit = results.exit.find((s) => s.lib === "python");
   const drainLines = results.drain.map((s) => {

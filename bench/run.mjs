@@ -106,10 +106,11 @@ function runSeries(measure, seriesList, sizes, { task, args, value = "nsPerEntry
       }
       const ok = runs[k].filter((r) => !r.error);
       const point = { n, value: median(ok.map((r) => r[value])), ns: median(ok.map((r) => r.ns)), reps: ok.length };
+      if (ok.some((r) => r.warmNsPerEntry !== undefined)) point.warm = median(ok.map((r) => r.warmNsPerEntry));
       if (ok.length === 0) point.error = runs[k][0]?.error;
       if (ok.some((r) => r.ran !== undefined && r.ran !== n)) point.error = `ran ${ok.map((r) => r.ran).join("/")} of ${n} entries`;
       series.points.push(point);
-      log(`  ${measure} ${series.label} n=${n}: ${point.error ?? `${fmt(point.value)} ${value === "nsPerEntry" ? "ns/entry" : value}`}`);
+      log(`  ${measure} ${series.label} n=${n}: ${point.error ?? `${fmt(point.value)} ${value === "nsPerEntry" ? "ns/entry" : value}${point.warm === undefined ? "" : ` (warm: ${fmt(point.warm)})`}`}`);
       const next = sizes[sizes.indexOf(n) + 1];
       if (next !== undefined && predictMs(series.points, next) > PLAN.slowMs) stopped.add(series);
     });

@@ -654,8 +654,12 @@ export class ExitStack implements AsyncDisposable {
   #afterRemoval(): void {
     const slots = this.#slots;
     let length = slots.length;
-    if (this.#size === 0) length = 0;
-    else while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
+    if (this.#size === 0) {
+      // Nothing left: drop the index too, or its position lists (one per
+      // shared function) would outlive every entry they point to.
+      length = 0;
+      this.#resetIndex();
+    } else while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
     if (length !== slots.length) {
       slots.length = length;
       if (this.#indexedUpTo > length) this.#indexedUpTo = length;
@@ -798,6 +802,7 @@ export class ExitStack implements AsyncDisposable {
       }
     }
     this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
+    this.#resetIndex(); // every position it holds is gone
     // Spec: a null resource in an async stack still forces one Await.
     if (this.#needsAwait) {
       this.#needsAwait = false;
@@ -843,6 +848,7 @@ export class ExitStack implements AsyncDisposable {
       }
     }
     this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
+    this.#resetIndex();
     return unfinished;
   }
 }

@@ -135,9 +135,13 @@ switch (task) {
     break;
   }
   // `rounds` rounds of n objects registered weakly and dropped; heap after each round.
+  // With `with-pending`, one ordinary entry stays registered throughout, as in an
+  // application that has other cleanups: the registry never becomes empty.
   case "weak": {
-    const [n, rounds] = [Number(rest[0]), Number(rest[1])];
-    const lib = await loadAdapter(library, "register", [], []);
+    const [n, rounds, mode] = [Number(rest[0]), Number(rest[1]), rest[2]];
+    const { fns, objs } = entries(1);
+    const lib = await loadAdapter(library, "register", fns, objs);
+    if (mode === "with-pending") lib.add(0);
     const onDispose = (value) => value.close();
     lib.addWeak({ close() {} }, onDispose); // warm-up: one-time state
     const baseline = await settledHeap();
@@ -147,7 +151,7 @@ switch (task) {
       for (let i = 0; i < n; i++) lib.addWeak({ close() {} }, onDispose);
       heapAfterRound.push((await settledHeap()) - baseline);
     }
-    print({ n, rounds, baseline, heapAfterRound, left: lib.size?.(), seconds: Number(now() - start) / 1e9 });
+    print({ n, rounds, mode, baseline, heapAfterRound, left: lib.size?.(), seconds: Number(now() - start) / 1e9 });
     process.exit(0);
     break;
   }

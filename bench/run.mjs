@@ -242,12 +242,13 @@ function measureMemory() {
     log(`  memory ${label}: ${perEntry[label].error ?? `${fmt(perEntry[label].bytesPerEntry)} bytes/entry`}`);
   }
   const weak = {};
-  const runWeak = (lib, n, timeoutMs) => {
-    const result = runChild(RUNTIMES.node24, ["--expose-gc", "bench/child.mjs", "weak", lib, String(n), String(PLAN.weakRounds)], timeoutMs);
-    log(`  memory weak ${lib} n=${n}: ${result.error ?? `heap above baseline after each round: ${result.heapAfterRound.map((b) => `${fmt(b / 1e6)} MB`).join(", ")} (${fmt(result.seconds)} s)`}`);
-    return { n, ...result };
+  const runWeak = (lib, n, timeoutMs, mode = "alone") => {
+    const result = runChild(RUNTIMES.node24, ["--expose-gc", "bench/child.mjs", "weak", lib, String(n), String(PLAN.weakRounds), mode], timeoutMs);
+    log(`  memory weak ${lib} n=${n} ${mode}: ${result.error ?? `heap above baseline after each round: ${result.heapAfterRound.map((b) => `${fmt(b / 1e6)} MB`).join(", ")} (${fmt(result.seconds)} s)`}`);
+    return { n, mode, ...result };
   };
   weak.atexit = runWeak("atexit", PLAN.weakN, 240_000);
+  weak["atexit (with a pending entry)"] = runWeak("atexit", PLAN.weakN, 240_000, "with-pending");
   // on-exit-leak-free's FinalizationRegistry callback searches and splices its array:
   // at 10^6 it may not finish; then it is measured at a tenth of the size too.
   weak["on-exit-leak-free"] = runWeak("on-exit-leak-free", PLAN.weakN, PLAN.weakTimeoutMs);

@@ -4,6 +4,7 @@
  *
  *   node bench/run.mjs           full run (about 6 minutes on 2 cores)
  *   node bench/run.mjs --smoke   tiny sizes, one repetition, writes to a temp dir (npm test)
+ *   node bench/run.mjs --render  rewrites BENCHMARKS.md and the chart from bench/results.json
  *
  * Every measurement runs in fresh child processes (bench/child.mjs,
  * bench/startup.mjs, bench/signal-child.mjs, bench/python_atexit.py), one
@@ -13,7 +14,7 @@
  * A benchmark is not a test: nothing here asserts a timing.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +24,16 @@ import { renderReport } from "./report.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SMOKE = process.argv.includes("--smoke");
+
+// `--render`: rewrite BENCHMARKS.md and the chart from bench/results.json (the last full run)
+// without measuring again, after a change to the report or the chart only.
+if (process.argv.includes("--render")) {
+  const saved = JSON.parse(readFileSync(path.join(ROOT, "bench/results.json"), "utf8"));
+  writeFileSync(path.join(ROOT, "bench/chart.svg"), renderChart(saved));
+  writeFileSync(path.join(ROOT, "BENCHMARKS.md"), renderReport(saved, "bench/chart.svg"));
+  process.stdout.write("rewrote BENCHMARKS.md and bench/chart.svg from bench/results.json\n");
+  process.exit(0);
+}
 
 /** Sizes and repetitions; the smoke mode only proves that every measurement still runs. */
 const PLAN = SMOKE

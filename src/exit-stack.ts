@@ -49,6 +49,8 @@ export interface EntryObserver {
   enter(kind: EntryKind, fn: unknown, value: unknown): void;
   /** The entry settled; `failed` says whether `error` is meaningful. */
   leave(failed: boolean, error: unknown): void;
+  /** Whether the synchronous drain must report every entry (the trace), not only failures. */
+  traced(): boolean;
 }
 
 /** The outcome of a disposal loop: the spec's completion record, reduced. */
@@ -146,9 +148,15 @@ function addPosition(targets: TargetIndex, key: unknown, position: number): void
     ? (targets.objects as WeakMap<object, Positions> as never)
     : targets.primitives;
   const current = index.get(key);
-  if (current === undefined) index.set(key, position);
+  // Positions are indexed in increasing order, so one at or above `position` is
+  // stale (its slot was popped and reused): drop it, keeping each list sorted and
+  // no longer than the slots, however often slots are reused.
+  if (current === undefined || (typeof current === "number" && current >= position)) index.set(key, position);
   else if (typeof current === "number") index.set(key, [current, position]);
-  else current.push(position);
+  else {
+    while (current.length > 0 && (current[current.length - 1] as number) >= position) current.pop();
+    current.push(position);
+  }
 }
 
 /** Friend access for registry.ts; not part of the public surface. */
@@ -624,8 +632,8 @@ export class ExitStack implements AsyncDisposable {
     const targets = this.#catchUpIndex();
     const index = isObject(target) ? targets.objects : targets.primitives;
     const positions = index.get(target as object);
+    // No delete: stale positions are rejected by #matches, and a delete costs more than it saves.
     if (positions === undefined) return false;
-    index.delete(target as object);
     let removed = 0;
     if (typeof positions === "number") removed = this.#removeAt(positions, target);
     else for (const position of positions) removed += this.#removeAt(position, target);
@@ -817,6 +825,7 @@ export class ExitStack implements AsyncDisposable {
 
   /** Calls every pending entry now, top first, without awaiting anything (process `'exit'`). */
   #drainSync(observer: EntryObserver): number {
+    const traced = observer.traced();
     let unfinished = 0;
     while (this.#slots.length > 0) {
       const kind = this.#popEntry();
@@ -834,7 +843,8 @@ export class ExitStack implements AsyncDisposable {
         target = (value as WeakRef<object>).deref();
         if (target === undefined) continue;
       }
-      observer.enter(kind, fn, target);
+      // Untraced, the observer hears of an entry only when it fails (this path runs once, cold).
+      if (traced) observer.enter(kind, fn, target);
       try {
         let result: unknown;
         if (kind === CALL) result = fn();
@@ -842,8 +852,9 @@ export class ExitStack implements AsyncDisposable {
         else if (kind === ADOPT || kind === WEAK) result = (fn as (value: unknown) => unknown)(target);
         else result = fn.call(value);
         if (kind !== SYNC_METHOD && isThenable(result)) unfinished++;
-        observer.leave(false, undefined);
+        if (traced) observer.leave(false, undefined);
       } catch (error) {
+        if (!traced) observer.enter(kind, fn, target);
         observer.leave(true, error);
       }
     }

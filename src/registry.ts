@@ -128,6 +128,7 @@ export class ProcessRegistry extends ExitStack {
   };
 
   readonly #observer: EntryObserver = {
+    traced: () => this.#trace,
     enter: (kind, fn, value) => {
       this.#currentKind = kind;
       this.#currentFn = fn;
@@ -371,7 +372,7 @@ export class ProcessRegistry extends ExitStack {
     unfinished += this.#runtime.interceptExit(() => internals.drainSync(this, this.#observer));
     this.#phase = "ended";
     this.#clearTimer();
-    this.#syncListeners();
+    // Listeners stay: the process (or worker) ends right after the exit listeners.
     if (unfinished > 0) {
       this.#report(
         `atexit: process.exit() was called; ${unfinished} async cleanup ${unfinished === 1 ? "entry" : "entries"} could not finish. ` +

@@ -25,6 +25,13 @@ const interceptedExit: unique symbol = Symbol("atexit: process.exit() called ins
 
 type Listener = (...args: any[]) => void;
 
+/** process.exit while entries run synchronously from `exit`: records the code and unwinds the entry. */
+const exitInsideEntry = function exit(code?: number | string | null): never {
+  // What Node's own exit() does first; the outer exit() then ends with it.
+  if (code !== undefined && code !== null) process.exitCode = code;
+  throw interceptedExit;
+} as typeof process.exit;
+
 /** A listener this runtime added, and how to take it off again. */
 interface Installed {
   readonly event: string;
@@ -118,11 +125,7 @@ export class NodeRuntime implements Runtime {
 
   interceptExit<T>(body: () => T): T {
     const original = process.exit;
-    process.exit = function exit(code?: number | string | null): never {
-      // What Node's own exit() does first; the outer exit() then ends with it.
-      if (code !== undefined && code !== null) process.exitCode = code;
-      throw interceptedExit;
-    } as typeof process.exit;
+    process.exit = exitInsideEntry;
     try {
       return body();
     } finally {

@@ -330,6 +330,18 @@ log(`[6/7 memory] heap bytes per pending entry at ${PLAN.memoryN}; adoptWeak of 
 results.memory = measureMemory();
 
 log(`[7/7 scale] drawn from the series above: ${PLAN.sizes.join(", ")} entries`);
+
+log("[loader] module-lifetime using: hook cost per module, start-up cost, cold rewrite (Node 24 and Node 20)");
+results.loader = {};
+for (const name of ["node24", "node20"]) {
+  const runtime = RUNTIMES[name];
+  if (!runtime) continue;
+  const child = spawnSync(process.execPath, [path.join(ROOT, "bench/loader.mjs"), runtime, ...(SMOKE ? ["--smoke"] : [])], { encoding: "utf8", timeout: 300_000 });
+  if (child.status !== 0) throw new Error(`bench/loader.mjs on ${name} failed: ${child.stderr}`);
+  results.loader[name] = JSON.parse(child.stdout.trim().split("\n").at(-1));
+  const r = results.loader[name];
+  log(`  loader ${name}: ${fmt(r.perModuleUs)} µs per module, ${fmt(r.startupMs)} ms start-up, ${fmt(r.rewriteColdMs)} ms cold rewrite`);
+}
 results.meta.seconds = elapsed();
 
 const outDir = SMOKE ? mkdtempSync(path.join(os.tmpdir(), "atexit-bench-")) : ROOT;

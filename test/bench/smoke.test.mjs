@@ -23,6 +23,7 @@ test("the benchmark runs every measurement in smoke mode and prints a result for
     "6 memory per entry": new RegExp(String.raw`memory atexit \(Node 24\): ${number} bytes/entry`),
     "6 memory, adoptWeak": /memory weak atexit n=\d+ alone: heap above baseline/,
     "7 scale": /\[7\/7 scale\]/,
+    "loader overhead": new RegExp(String.raw`loader node24: ${number} µs per module, ${number} ms start-up, ${number} ms cold rewrite`),
   };
   for (const [measurement, pattern] of Object.entries(expected)) {
     assert.match(out, pattern, `no result for measurement ${measurement}`);

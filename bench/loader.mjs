@@ -1,5 +1,5 @@
-// Overhead figures of the module-lifetime `using` loader (SPEC §7, issue 5's speed goals).
-// Not a test: `node test/loader/overhead.mjs [path-to-node]` prints the three numbers.
+// Overhead figures of the module-lifetime `using` loader (SPEC §7): run by bench/run.mjs, or alone as
+// `node bench/loader.mjs [path-to-node] [--smoke]`; prints the three numbers, then one JSON line.
 //   1. hook overhead per module without `using` (1,000 modules, with vs without the loader)
 //   2. fixed start-up cost of --import atexit/register (empty module, median of 21 runs)
 //   3. cold rewrite of a 2,000-line TypeScript module (fresh process, first call)
@@ -9,8 +9,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const node = process.argv[2] ? resolve(process.argv[2]) : join(repoRoot, "node_modules", "node24", "bin", "node");
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const smoke = process.argv.includes("--smoke");
+const nodeArg = process.argv.slice(2).find((arg) => !arg.startsWith("--"));
+const node = nodeArg ? resolve(nodeArg) : join(repoRoot, "node_modules", "node24", "bin", "node");
+/** Rounds (medians are taken over them) and module count; the smoke mode only proves it runs. */
+const PLAN = smoke ? { count: 20, rounds: 1, startRounds: 1 } : { count: 1000, rounds: 7, startRounds: 21 };
 const register = pathToFileURL(join(repoRoot, "dist", "register.js")).href;
 const work = mkdtempSync(join(tmpdir(), "atexit-overhead-"));
 const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -18,7 +22,7 @@ const runJson = (args) => JSON.parse(spawnSync(node, args, { cwd: work, encoding
 
 try {
   // 1. Per-module hook overhead.
-  const count = 1000;
+  const { count } = PLAN;
   mkdirSync(join(work, "mods"));
   for (let index = 0; index < count; index += 1) {
     writeFileSync(join(work, "mods", `m${index}.mjs`), `// module ${index}: no using here\nexport const value${index} = ${index};\nexport function f${index}(x) { return x + value${index}; }\n`);
@@ -29,7 +33,7 @@ try {
   );
   const plain = [];
   const hooked = [];
-  for (let round = 0; round < 7; round += 1) {
+  for (let round = 0; round < PLAN.rounds; round += 1) {
     plain.push(runJson(["import-all.mjs"]));
     hooked.push(runJson(["--import", register, "import-all.mjs"]));
   }
@@ -44,7 +48,7 @@ try {
   };
   const startPlain = [];
   const startHooked = [];
-  for (let round = 0; round < 21; round += 1) {
+  for (let round = 0; round < PLAN.startRounds; round += 1) {
     startPlain.push(wall(["empty.mjs"]));
     startHooked.push(wall(["--import", register, "empty.mjs"]));
   }
@@ -71,7 +75,7 @@ try {
     `import { readFileSync } from "node:fs";\nlet started = performance.now();\nconst { transform } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, "dist", "transform.js")).href)});\nconst load = performance.now() - started;\nconst source = readFileSync("big.ts", "utf8");\nstarted = performance.now();\nconst result = transform(source, { filename: "big.ts" });\nconst cold = performance.now() - started;\nstarted = performance.now();\ntransform(source, { filename: "big.ts" });\nconst warm = performance.now() - started;\nconsole.log(JSON.stringify({ load, cold, warm, changed: result.changed, lines: source.split("\\n").length - 1 }));\n`,
   );
   const rewrites = [];
-  for (let round = 0; round < 7; round += 1) rewrites.push(runJson(["rewrite.mjs"]));
+  for (let round = 0; round < PLAN.rounds; round += 1) rewrites.push(runJson(["rewrite.mjs"]));
 
   const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
   console.log(`Node ${version}`);
@@ -79,6 +83,16 @@ try {
   console.log(`loader start-up cost: ${(median(startHooked) - median(startPlain)).toFixed(1)} ms (empty module: ${median(startPlain).toFixed(1)} ms plain, ${median(startHooked).toFixed(1)} ms with --import atexit/register)`);
   console.log(
     `rewrite of a ${rewrites[0].lines}-line TypeScript module: ${median(rewrites.map((r) => r.cold)).toFixed(1)} ms cold (first call in a fresh process, loading oxc-parser included), ${median(rewrites.map((r) => r.warm)).toFixed(1)} ms warm; importing atexit/transform ${median(rewrites.map((r) => r.load)).toFixed(1)} ms`,
+  );
+  console.log(
+    JSON.stringify({
+      node: version,
+      perModuleUs: perModule * 1000,
+      startupMs: median(startHooked) - median(startPlain),
+      rewriteColdMs: median(rewrites.map((r) => r.cold)),
+      rewriteWarmMs: median(rewrites.map((r) => r.warm)),
+      rewriteLines: rewrites[0].lines,
+    }),
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

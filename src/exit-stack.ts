@@ -217,6 +217,8 @@ export class ExitStack implements AsyncDisposable {
   /** The function and value of the entry #popEntry took last. */
   #poppedFn: unknown = undefined;
   #poppedValue: unknown = undefined;
+  /** The largest #slots length since the array was last made afresh (see #afterRemoval). */
+  #peak = 0;
   /** Tombstones outnumber live entries: compact before the next push. */
   #compactPending = false;
   /** The completion of the loop in progress, for callers that join it. */
@@ -601,6 +603,7 @@ export class ExitStack implements AsyncDisposable {
       }
     }
     this.#indexedUpTo = slots.length;
+    if (slots.length > this.#peak) this.#peak = slots.length;
     return index;
   }
 
@@ -672,6 +675,13 @@ export class ExitStack implements AsyncDisposable {
       slots.length = length;
       if (this.#indexedUpTo > length) this.#indexedUpTo = length;
     }
+    // Shrunk to a quarter of its peak: start over with a fresh array and no
+    // index. A shortened array and the index's tables keep their capacity, so
+    // 10^6 removed adoptWeak entries would otherwise hold tens of MB for good.
+    if (length < this.#peak / 4 && this.#peak >= COMPACT_MIN_SLOTS) {
+      this.#compact();
+      this.#peak = this.#slots.length;
+    }
     const tombstones = length / STRIDE - this.#size;
     if (length >= COMPACT_MIN_SLOTS && tombstones > this.#size) {
       if (tombstones > 4 * this.#size) this.#compact();
@@ -680,22 +690,18 @@ export class ExitStack implements AsyncDisposable {
     if (this.#size === 0) this.#onOccupancy?.(false);
   }
 
-  /** Removes the tombstones, keeping the order of live entries. */
+  /**
+   * Removes the tombstones, keeping the order of live entries. The live ones go
+   * to a fresh array: shortening the old one would keep its whole backing store.
+   */
   #compact(): void {
     this.#compactPending = false;
     const slots = this.#slots;
-    const length = slots.length;
-    let write = 0;
-    for (let read = 0; read < length; read += STRIDE) {
-      if (slots[read] === REMOVED) continue;
-      if (write !== read) {
-        slots[write] = slots[read];
-        slots[write + 1] = slots[read + 1];
-        slots[write + 2] = slots[read + 2];
-      }
-      write += STRIDE;
+    const live: unknown[] = [];
+    for (let i = 0; i < slots.length; i += STRIDE) {
+      if (slots[i] !== REMOVED) live.push(slots[i], slots[i + 1], slots[i + 2]);
     }
-    slots.length = write;
+    this.#slots = live;
     this.#resetIndex();
   }
 

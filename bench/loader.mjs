@@ -77,6 +77,17 @@ try {
   const rewrites = [];
   for (let round = 0; round < PLAN.rounds; round += 1) rewrites.push(runJson(["rewrite.mjs"]));
 
+  // 4. The pre-filter on pathological inputs (a naive regex took 1.5 s on one of them).
+  writeFileSync(
+    join(work, "prefilter.mjs"),
+    `const { mayContainUsing } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, "dist", "transform.js")).href)});\n` +
+      `const inputs = ["using ".repeat(400_000), \`using /*\${"x".repeat(2_000_000)}\`, "using a".repeat(300_000), \`\${"using x ".repeat(200_000)}//\`];\n` +
+      `let worst = 0;\nfor (const input of inputs) { const started = performance.now(); mayContainUsing(input); worst = Math.max(worst, performance.now() - started); }\n` +
+      `console.log(JSON.stringify(worst));\n`,
+  );
+  const prefilter = [];
+  for (let round = 0; round < PLAN.rounds; round += 1) prefilter.push(runJson(["prefilter.mjs"]));
+
   const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
   console.log(`Node ${version}`);
   console.log(`hook overhead, module without using: ${(perModule * 1000).toFixed(1)} µs per module (${count} modules: ${median(plain).toFixed(1)} ms plain, ${median(hooked).toFixed(1)} ms with the loader)`);
@@ -92,6 +103,7 @@ try {
       rewriteColdMs: median(rewrites.map((r) => r.cold)),
       rewriteWarmMs: median(rewrites.map((r) => r.warm)),
       rewriteLines: rewrites[0].lines,
+      prefilterWorstMs: median(prefilter),
     }),
   );
 } finally {

@@ -124,6 +124,9 @@ function loaderSection(loader) {
     ...names.map((name) => row(name, "startupMs", "loader start-up cost (ms)")),
     ...names.map((name) => row(name, "rewriteColdMs", `cold rewrite of a ${loader[names[0]].rewriteLines}-line TypeScript module (ms)`)),
     ...names.map((name) => `| warm rewrite (ms) | ${rtName(name)} | ${fmt(loader[name].rewriteWarmMs)} | – | – |`),
+    ...names
+      .filter((name) => loader[name].prefilterWorstMs !== undefined)
+      .map((name) => `| pre-filter, worst of four pathological inputs of 0.4–2 MB (ms) | ${rtName(name)} | ${fmt(loader[name].prefilterWorstMs)} | linear (a naive regex: 1.5 s) | – |`),
     "",
   ];
 }

@@ -211,9 +211,10 @@ export class ExitStack implements AsyncDisposable {
   /** Removes `adoptWeak` entries whose value was collected. Created on first use. */
   #finalizer: FinalizationRegistry<WeakRef<object>> | undefined = undefined;
   #onOccupancy: ((occupied: boolean) => void) | undefined = undefined;
-  /** The disposal loop in progress, if any: a second caller joins it instead of racing it. */
+  /** The completion the disposal loop in progress is filling in; undefined when none runs. */
+  #running: Completion | undefined = undefined;
+  /** Settles with #running's completion when that loop ends: a second caller joins it instead of racing it. */
   #activeLoop: Promise<Completion> | undefined = undefined;
-  #looping = false;
   /** The function and value of the entry #popEntry took last. */
   #poppedFn: unknown = undefined;
   #poppedValue: unknown = undefined;
@@ -221,8 +222,6 @@ export class ExitStack implements AsyncDisposable {
   #peak = 0;
   /** Tombstones outnumber live entries: compact before the next push. */
   #compactPending = false;
-  /** The completion of the loop in progress, for callers that join it. */
-  #lastCompletion: Completion | undefined = undefined;
 
   static {
     internals = {
@@ -657,37 +656,31 @@ export class ExitStack implements AsyncDisposable {
   }
 
   /**
-   * Pops tombstones off the top. Compaction (which moves entries, so the
-   * index must be rebuilt) waits for the next push once tombstones outnumber
-   * live entries, so a run of `unregister` calls never rebuilds the index;
-   * it happens at once only when they are four times as many (memory bound).
+   * Pops tombstones off the top, then decides once whether to compact:
+   * - at once when the stack is empty, when tombstones are four times the live
+   *   entries, or when it shrank to a quarter of its peak (a shortened array and
+   *   the index's tables keep their capacity: 10^6 collected adoptWeak entries
+   *   would otherwise hold tens of MB for good);
+   * - at the next push when tombstones merely outnumber live entries, so that a
+   *   run of `unregister` calls does not rebuild the index over and over.
    */
   #afterRemoval(): void {
     const slots = this.#slots;
     let length = slots.length;
-    if (this.#size === 0) {
-      // Nothing left: drop the index too, or its position lists (one per
-      // shared function) would outlive every entry they point to.
-      length = 0;
-      this.#resetIndex();
-    } else while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
+    while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
     if (length !== slots.length) {
       slots.length = length;
       if (this.#indexedUpTo > length) this.#indexedUpTo = length;
     }
-    // Shrunk to a quarter of its peak: start over with a fresh array and no
-    // index. A shortened array and the index's tables keep their capacity, so
-    // 10^6 removed adoptWeak entries would otherwise hold tens of MB for good.
-    if (length < this.#peak / 4 && this.#peak >= COMPACT_MIN_SLOTS) {
+    const size = this.#size;
+    const tombstones = length / STRIDE - size;
+    const large = length >= COMPACT_MIN_SLOTS;
+    if (size === 0 || (large && tombstones > 4 * size) || (this.#peak >= COMPACT_MIN_SLOTS && length < this.#peak / 4)) {
       this.#compact();
-      this.#peak = this.#slots.length;
+    } else if (large && tombstones > size) {
+      this.#compactPending = true;
     }
-    const tombstones = length / STRIDE - this.#size;
-    if (length >= COMPACT_MIN_SLOTS && tombstones > this.#size) {
-      if (tombstones > 4 * this.#size) this.#compact();
-      else this.#compactPending = true;
-    }
-    if (this.#size === 0) this.#onOccupancy?.(false);
+    if (size === 0) this.#onOccupancy?.(false);
   }
 
   /**
@@ -702,6 +695,7 @@ export class ExitStack implements AsyncDisposable {
       if (slots[i] !== REMOVED) live.push(slots[i], slots[i + 1], slots[i + 2]);
     }
     this.#slots = live;
+    this.#peak = live.length;
     this.#resetIndex();
   }
 
@@ -744,8 +738,9 @@ export class ExitStack implements AsyncDisposable {
     }
     const loop = this.#disposeLoop(observer, reject);
     // Still looping after its synchronous start: the next caller joins it.
-    if (this.#looping) {
-      const joined = (): Completion => this.#lastCompletion as Completion;
+    const running = this.#running;
+    if (running !== undefined) {
+      const joined = (): Completion => running;
       this.#activeLoop = loop.then(joined, joined);
     }
     return loop;
@@ -758,8 +753,7 @@ export class ExitStack implements AsyncDisposable {
    */
   async #disposeLoop(observer: EntryObserver | undefined, reject: boolean): Promise<Completion | undefined> {
     const completion: Completion = { failed: false, error: undefined };
-    this.#lastCompletion = completion;
-    this.#looping = true;
+    this.#running = completion;
     let awaited = false;
     // Re-read #slots each turn: move() during the loop hands them to another stack.
     while (this.#slots.length > 0) {
@@ -822,7 +816,7 @@ export class ExitStack implements AsyncDisposable {
       this.#needsAwait = false;
       if (!awaited) await undefined;
     }
-    this.#looping = false;
+    this.#running = undefined;
     this.#activeLoop = undefined;
     if (!reject) return completion;
     if (completion.failed) throw completion.error;

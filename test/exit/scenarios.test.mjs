@@ -639,6 +639,17 @@ const scenarios = [
     },
   },
   {
+    name: "ATEXIT_TRACE=1 also reports every entry run synchronously by process.exit(), not only the failing ones",
+    fixture: "trace.mjs",
+    args: ["exit"],
+    env: { ATEXIT_TRACE: "1" },
+    expect: {
+      code: 0,
+      stdout: ["flushLogs done"],
+      stderr: [/^atexit: trace flushLogs [\d.]+ ms ok$/m, /^atexit: trace closeDatabase [\d.]+ ms ok$/m, asyncEntriesCutShort(1)],
+    },
+  },
+  {
     name: "without ATEXIT_TRACE a clean sequence writes nothing on stderr",
     fixture: "trace.mjs",
     expect: { code: 0, stdout: ["flushLogs done", "closeDatabase done"], notStderr: [anyDiagnostic, /closeDatabase|flushLogs/] },

@@ -9,19 +9,6 @@ process.chdir(root);
 rmSync("dist", { recursive: true, force: true });
 
 // Whitespace and syntax minified (comments live in src/), names kept for readable stack traces.
-/**
- * core-js keeps its internal state in globalThis["__core-js_shared__"], shared by
- * every copy. The main entry must change no global, so the bundled fallback
- * gets a private store of its own instead.
- */
-const privateCoreJsStore = {
-  name: "private-core-js-store",
-  setup(build) {
-    build.onResolve({ filter: /internals\/shared-store(\.js)?$/ }, () => ({ path: "shared-store", namespace: "atexit-private" }));
-    build.onLoad({ filter: /.*/, namespace: "atexit-private" }, () => ({ contents: "module.exports = {};", loader: "js" }));
-  },
-};
-
 // keepNames: esbuild renames a class that refers to itself (ExitStack → _ExitStack).
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", minifyWhitespace: true, minifySyntax: true, keepNames: true };
 await Promise.all([
@@ -36,15 +23,6 @@ await Promise.all([
     outExtension: { ".js": ".cjs" },
     // The CommonJS build has no import.meta; createRequire takes a path as well.
     define: { "import.meta.url": "__filename" },
-  }),
-  // core-js-pure's SuppressedError alone, loaded only where the runtime lacks one.
-  build({
-    ...common,
-    entryPoints: { "suppressed-error": "src/vendor/suppressed-error.cjs" },
-    format: "cjs",
-    outdir: "dist",
-    outExtension: { ".js": ".cjs" },
-    plugins: [privateCoreJsStore],
   }),
   // The module-lifetime `using` loader (src/loader/, SPEC §7). The parser stays an external
   // optional peer. register.js and async-hooks.js are ESM only (--import/--preload load ESM,

@@ -12,7 +12,10 @@ import { gzipSync } from "node:zlib";
 import { repoRoot, runtimes } from "../runtimes.mjs";
 
 /** gzip -9 bytes of each built entry; raise only with a reason in the commit. */
-const SIZE_BUDGET = { "dist/index.js": 9_000, "dist/index.cjs": 9_500 };
+// The SuppressedError fallback lives inside the entries now (the separate 9.5 kB core-js file is
+// gone, and with it the one a bundler could not follow), beside the guarded diagnostics and the
+// sequence table: 7.8 + 9.5 kB before, 10.5 kB now.
+const SIZE_BUDGET = { "dist/index.js": 11_000, "dist/index.cjs": 12_000 };
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
 const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" } });
 const tool = (path, args, cwd = repoRoot) => spawnSync(process.execPath, [join(repoRoot, "node_modules", path), ...args], { cwd, encoding: "utf8" });
@@ -30,7 +33,7 @@ describe("the packed tarball", () => {
   test("holds only the build, the README, the license and package.json", () => {
     const outside = tarball.files.filter((file) => !/^dist\//.test(file) && !["README.md", "LICENSE", "package.json"].includes(file));
     assert.deepEqual(outside, []);
-    for (const file of ["dist/index.js", "dist/index.cjs", "dist/polyfill.cjs", "dist/suppressed-error.cjs", "dist/types/index.d.ts", "dist/types-cjs/index.d.cts"]) {
+    for (const file of ["dist/index.js", "dist/index.cjs", "dist/polyfill.cjs", "dist/types/index.d.ts", "dist/types-cjs/index.d.cts"]) {
       assert.ok(tarball.files.includes(file), `${file} is packed`);
     }
   });

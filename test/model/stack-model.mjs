@@ -15,6 +15,7 @@
 //             | { op: "adopt" | "adoptWeak", stack, value: Value, fn: Value } | { op: "use", stack, value }
 //             | { op: "unregister", stack, target: Value }
 //             | { op: "scope" | "move" | "clear" | "run" | "disposeAsync" | "size" | "disposed", stack }
+//             | { op: "asyncDispose", stack }   // stack[Symbol.asyncDispose]()
 //   Value     = { fn: i } | { disposable: i } | { object: i } | { stack: k } | { primitive: v }
 //
 // Values f<i>, d<i>, o<i> exist from the start (index i is taken modulo their count); stacks are
@@ -43,9 +44,10 @@
 //
 // Disposal loops run one entry at a time. Where two loops are in flight at once (a scope's own
 // disposal beside its parent's loop, or a nested disposal of another stack), the next event
-// is any one of `candidates()`; `choose(candidates, world)` picks it (default: the first). A
-// checker passes a `choose` that follows the journal actually observed, so that any
-// interleaving the rules allow is accepted and nothing else.
+// is any one of `candidates()`; `choose(candidates, world)` picks it (default: the first, which
+// runs each loop's internal moves as early as possible). A checker passes a `choose` that
+// follows the journal actually observed, so that any interleaving the rules allow is accepted
+// and nothing else.
 
 /** SameValueZero (unregister's comparison, README "Decisions"): NaN matches NaN, 0 matches -0. */
 export const sameValueZero = (a, b) => a === b || (a !== a && b !== b);
@@ -258,6 +260,7 @@ export class ModelWorld {
       case "run":
         return this.run(stack, { now: true });
       case "disposeAsync":
+      case "asyncDispose": // [Symbol.asyncDispose](), the same function (SPEC §2.1)
         return this.disposeAsync(stack, { now: true });
       default:
         throw new Error(`unknown operation ${action.op}`);
@@ -329,7 +332,6 @@ export class ModelWorld {
       loop.state = "waiting";
       loop.waitingOn = this.disposeAsync(target, { now: callNow }); // like use(child)
       loop.propagate = true;
-      this.#wake(loop);
       return true;
     }
     if (!callNow) return false;
@@ -341,12 +343,10 @@ export class ModelWorld {
 
   /** A waiting loop whose awaited disposal has settled becomes ready again. */
   #wake(loop) {
-    const outcome = loop.waitingOn?.outcome;
-    if (loop.state !== "waiting" || outcome === undefined) return false;
+    const { outcome } = loop.waitingOn;
     if (loop.propagate && "rejected" in outcome) this.#fail(loop, outcome.rejected);
     loop.state = "ready";
     loop.waitingOn = undefined;
-    return true;
   }
 
   #finish(loop) {
@@ -414,9 +414,19 @@ export class ModelWorld {
     loop.state = "ready";
   }
 
-  /** The observable events that could happen next: a ready loop calls its top, or an async call resumes. */
+  /**
+   * What could happen next. Observable: a ready loop calls its top entry, or an async call
+   * resumes. Internal (not in the journal, listed first): a loop ends, takes a stack entry,
+   * starts waiting at a scope child, or wakes once what it waits for has settled. In ExitStack
+   * these happen a few microtasks after the previous settlement, so where two loops are in flight
+   * an event of the other loop may come first: a checker may pick them in any order.
+   */
   candidates() {
     const list = [];
+    for (const loop of this.loops) {
+      const apply = this.#internalMove(loop);
+      if (apply) list.push({ type: "internal", callee: loop.stack.label, n: 0, apply });
+    }
     for (const loop of this.loops) {
       const top = loop.state === "ready" ? loop.stack.entries.at(-1) : undefined;
       if (top === undefined || stackOf(top)) continue;
@@ -429,17 +439,16 @@ export class ModelWorld {
     return list;
   }
 
-  /** Runs every loop until nothing more can happen or `choose` returns nothing. */
+  #internalMove(loop) {
+    if (loop.state === "waiting") return loop.waitingOn.outcome === undefined ? undefined : () => this.#wake(loop);
+    if (loop.state !== "ready") return undefined;
+    const top = loop.stack.entries.at(-1);
+    return top === undefined || stackOf(top) ? () => this.#advance(loop) : undefined;
+  }
+
+  /** Runs every loop until nothing more can happen or `choose` returns nothing (default: the first candidate). */
   settle() {
     for (;;) {
-      let changed = true;
-      while (changed) {
-        changed = false;
-        for (const loop of [...this.loops]) {
-          if (this.#wake(loop)) changed = true;
-          if (loop.state === "ready" && this.#advance(loop)) changed = true;
-        }
-      }
       const candidates = this.candidates();
       if (candidates.length === 0) return;
       const next = this.choose(candidates, this);

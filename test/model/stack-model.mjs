@@ -30,12 +30,16 @@
 //   const world = new ModelWorld(program, { choose })
 //   world.step(action)   → { results, events }  one main-program step: act, then settle
 //   world.act(action, results)  one operation now (results gets one Result), no settling
+//   world.run(stack) / world.disposeAsync(stack) → promise record { outcome }: start or join a loop
 //   world.settle()       runs every loop until nothing can happen (or `choose` declines)
+//   world.candidates()   → [{ type: "internal" | "call" | "resume", callee, n, apply }] next moves
 //   world.drainSync(stack) → { abandoned, failures }  T3-style: every pending entry called now
 //   world.stacks, world.journal, world.loops (in progress)
 //   world.promises[id].outcome  the promises operations returned, numbered as they returned
 //   world.observe()      → [{ size, disposed }] per stack, in stack order
 //   isStuck(world)       loops still in progress after settle(): a wait cycle (never finishes)
+//   internalFirst(choose) a `choose` that makes internal moves at once and asks `choose` only
+//                        among observable events (one fixed order, as a process model wants)
 //
 //   Result = { value: label } | { threw: "TypeError" | "ReferenceError" } | { promise: id }
 //   Event  = { type: "call", callee, n, this, args, results } | { type: "resume", callee, n, results }
@@ -482,6 +486,14 @@ export class ModelWorld {
     return { abandoned, failures };
   }
 }
+
+/**
+ * A `choose` that makes every internal move as soon as it can, and asks `choose` only when the
+ * next event is observable (then every candidate it sees is a call or a resume): the model's
+ * behaviour before internal moves were candidates, for callers that follow one order.
+ */
+export const internalFirst = (choose) => (candidates, world) =>
+  candidates.find(({ type }) => type === "internal") ?? choose(candidates, world);
 
 /** Loops still in progress once settle() has returned: a cycle of waits that never ends. */
 export const isStuck = (world) => world.loops.size > 0;

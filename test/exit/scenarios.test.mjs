@@ -44,6 +44,12 @@ const signalDuringCleanup = (signal, entry, count) =>
   new RegExp(`^atexit: received ${signal} during cleanup while ${entry} ran; ${couldNotFinish(count)}$`, "m");
 /** T7. */
 const timedOut = (entry, count) => new RegExp(`^atexit: cleanup timed out after 300 ms while ${entry} ran; ${couldNotFinish(count)}$`, "m");
+/** The trace's lines: `traced("drain", 2, [["flushLogs", "ok"], …])` (names as regex sources). */
+const traced = (kind, pending, entries) => [
+  new RegExp(`^atexit: trace cleanup started \\(${kind}\\), ${pending} entr${pending === 1 ? "y" : "ies"} pending$`, "m"),
+  ...entries.map(([name, outcome]) => new RegExp(`^atexit: trace ${name} \\d+\\.\\d ms ${outcome}$`, "m")),
+  /^atexit: trace cleanup finished in \d+\.\d ms$/m,
+];
 /** Anything atexit says. */
 const anyDiagnostic = /atexit:/;
 /** node20…node26 → node. */
@@ -389,11 +395,7 @@ const scenarios = [
     expect: {
       code: 0,
       stdout: ["closeConnection ran"],
-      stderr: [
-        /^atexit: trace cleanup started \(drain\), 1 entry pending$/m,
-        /^atexit: trace closeConnection \(adopting Connection\) \d+\.\d ms ok$/m,
-        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
-      ],
+      stderr: traced("drain", 1, [["closeConnection \\(adopting Connection\\)", "ok"]]),
       stderrLines: 3,
     },
   },
@@ -759,12 +761,10 @@ const scenarios = [
     expect: {
       code: 0,
       stdout: ["flushLogs done", "closeDatabase done"],
-      stderr: [
-        /^atexit: trace cleanup started \(drain\), 2 entries pending$/m,
-        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
-        /^atexit: trace closeDatabase \d+\.\d ms ok$/m,
-        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
-      ],
+      stderr: traced("drain", 2, [
+        ["flushLogs", "ok"],
+        ["closeDatabase", "ok"],
+      ]),
       stderrLines: 4,
     },
   },
@@ -777,11 +777,11 @@ const scenarios = [
       code: 0,
       stdout: ["flushLogs done"],
       stderr: [
-        /^atexit: trace cleanup started \(exit\), 2 entries pending$/m,
-        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
-        /^atexit: trace closeDatabase \d+\.\d ms unfinished$/m,
+        ...traced("exit", 2, [
+          ["flushLogs", "ok"],
+          ["closeDatabase", "unfinished"],
+        ]),
         asyncEntriesCutShort(1),
-        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
       ],
       stderrLines: 5,
     },

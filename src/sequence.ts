@@ -11,6 +11,11 @@
  * - `drained`: a T1 sequence ended; the loop ends by itself, unless new entries start another.
  * - `final`: `process.exit()` is under way (T3): only synchronous work is left.
  * - `disposed`: `atexit.disposeAsync()` finished; the registry takes no entries.
+ * - `absent` (not stored: idle or drained with no entry): the process behaves as without atexit.
+ *
+ * Listeners are installed with the first entry and released with the last; the runtime may
+ * keep them a moment longer (runtime/node.ts), and a trigger meeting them then is handled as
+ * `absent`.
  */
 import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "./disposal.js";
 import type { Diagnostics } from "./diagnostics.js";
@@ -22,6 +27,7 @@ import type { StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
 
 type Phase = "idle" | "running" | "ending" | "drained" | "final" | "disposed";
+type TablePhase = Phase | "absent";
 
 /** What each event carries. */
 interface Events {
@@ -31,14 +37,14 @@ interface Events {
   /** `atexit.disposeAsync()`. */
   dispose: undefined;
   signal: SignalName;
-  error: unknown;
+  error: { readonly error: unknown; readonly origin: "uncaughtException" | "unhandledRejection" };
   /** The process `exit` event: `process.exit(code)` or the end of the process. */
   exit: number;
   timeout: undefined;
 }
 type Event = keyof Events;
 type Cell<E extends Event> = (sequence: TerminationSequence, payload: Events[E]) => void;
-type Table = { readonly [P in Phase]: { readonly [E in Event]?: Cell<E> } };
+type Table = { readonly [P in TablePhase]: { readonly [E in Event]?: Cell<E> } };
 
 /** How long stdout/stderr may take to drain into a pipe before the process ends anyway. */
 const FLUSH_MS = 2000;
@@ -59,14 +65,14 @@ export class TerminationSequence {
   /**
    * What each event does in each phase; a missing cell ignores the event.
    *
-   *             idle, drained    running            ending          final        disposed
-   *   drain     start (T1)       –                  –               –            –
-   *   explicit  start (T2)       set the code       set the code    set the code exit now
-   *   dispose   start            (joined)           –               –            –
-   *   signal    start (T4)       T5′, or T5         raise it now    –            –
-   *   error     start (T6)       report, go on      report          –            –
-   *   exit      drain now (T3)   cut short (T3)     drain the rest  –            drain the rest
-   *   timeout   –                cut short (T7)     –               –            –
+   *             absent           idle, drained    running          ending          final         disposed
+   *   drain     –                start (T1)       –                –               –             –
+   *   explicit  start (T2)       start (T2)       set the code     set the code    set the code  exit now
+   *   dispose   start            start            (joined)         –               –             –
+   *   signal    as the runtime   start (T4)       T5′, or T5       raise it now    –             –
+   *   error     as the runtime   start (T6)       report, go on    report          –             –
+   *   exit      –                drain now (T3)   cut short (T3)   drain the rest  –             drain the rest
+   *   timeout   –                –                cut short (T7)   –               –             –
    */
   static readonly #table: Table = (() => {
     const start: Table["idle"] = {
@@ -74,23 +80,29 @@ export class TerminationSequence {
       explicit: (s, code) => s.#start(code === undefined ? { kind: "explicit", code: s.#host.runtime.exitCode() } : { kind: "explicit", code }),
       dispose: (s) => s.#start({ kind: "explicit" }),
       signal: (s, signal) => s.#start({ kind: "signal", signal }),
-      error: (s, error) => s.#start({ kind: "error", error }),
+      error: (s, { error }) => s.#start({ kind: "error", error }),
       exit: (s, code) => s.#drainNow(code, true),
     };
     return {
+      absent: {
+        explicit: start.explicit,
+        dispose: start.dispose,
+        signal: (s, signal) => s.#asTheRuntime(() => s.#host.runtime.forward(signal)),
+        error: (s, { error, origin }) => s.#asTheRuntime(() => s.#crashAsTheRuntime(error, origin)),
+      },
       idle: start,
       drained: start,
       running: {
         explicit: (s, code) => s.#requestCode(code),
         signal: (s, signal) => s.#signalDuringSequence(signal),
-        error: (s, error) => s.#uncaughtDuringSequence(error),
+        error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s) => s.#cutShortByExit(),
         timeout: (s) => s.#cutShortByTimeout(),
       },
       ending: {
         explicit: (s, code) => s.#requestCode(code),
         signal: (s, signal) => s.#raise(signal),
-        error: (s, error) => s.#uncaughtDuringSequence(error),
+        error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s, code) => s.#drainNow(code, false),
       },
       final: {
@@ -127,8 +139,8 @@ export class TerminationSequence {
     signal: (signal) => {
       if (!this.#host.runtime.signalTakenOver(signal)) this.#on("signal", signal as SignalName);
     },
-    error: (error) => {
-      if (!this.#host.runtime.errorsTakenOver()) this.#on("error", error);
+    error: (error, origin) => {
+      if (!this.#host.runtime.errorsTakenOver()) this.#on("error", { error, origin });
     },
   };
 
@@ -169,9 +181,10 @@ export class TerminationSequence {
   syncListeners(): void {
     const phase = this.#phase;
     const wanted = phase === "running" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
-    if (wanted !== this.#installed) {
-      if (wanted) this.#install();
-      else this.#uninstall();
+    if (wanted && !this.#installed) this.#install();
+    else if (!wanted && this.#installed) {
+      this.#installed = false;
+      this.#host.runtime.release();
     }
   }
 
@@ -181,8 +194,34 @@ export class TerminationSequence {
   }
 
   #on<E extends Event>(event: E, payload: Events[E]): void {
-    const cell = (TerminationSequence.#table[this.#phase] as { [K in Event]?: Cell<K> })[event];
+    const cell = (TerminationSequence.#table[this.#phaseForTable()] as { [K in Event]?: Cell<K> })[event];
     cell?.(this, payload);
+  }
+
+  #phaseForTable(): TablePhase {
+    const phase = this.#phase;
+    return (phase === "idle" || phase === "drained") && this.#host.core.entries.size === 0 ? "absent" : phase;
+  }
+
+  /** A trigger with nothing registered, before the listeners went: take them off, and let the runtime do what it would have done. */
+  #asTheRuntime(act: () => void): void {
+    this.#uninstall();
+    act();
+  }
+
+  /**
+   * An uncaught error with nothing registered. A rejection is rejected again, which the runtime
+   * reports exactly as its own; in a worker a throw is thrown again, for the parent's `error`
+   * event. A throw on the main thread cannot be given back without the runtime pointing at
+   * atexit's line instead of the application's: it is printed the runtime's way, and the process
+   * ends with exit code 1, as the runtime would end it.
+   */
+  #crashAsTheRuntime(error: unknown, origin: Events["error"]["origin"]): void {
+    const { runtime, diagnostics } = this.#host;
+    if (origin === "unhandledRejection") return void Promise.reject(error);
+    if (!runtime.isMainThread) return runtime.rethrow(error);
+    diagnostics.uncaught(error);
+    runtime.exit(1);
   }
 
   // ---- starting and ending ---------------------------------------------------

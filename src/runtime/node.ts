@@ -59,16 +59,25 @@ function signalExitListeners(): number {
 export class NodeRuntime implements Runtime {
   #isMainThread: boolean | undefined;
   #installed: Installed[] = [];
+  /** What the listeners in #installed were added for. */
+  #options: InstallOptions | undefined = undefined;
+  #releasing: ReturnType<typeof setImmediate> | undefined = undefined;
 
   get isMainThread(): boolean {
     return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
   }
 
   install(triggers: Triggers, options: InstallOptions): void {
+    this.#cancelRelease();
+    const current = this.#options;
+    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals.join() === options.signals.join()) return;
     this.uninstall();
+    this.#options = options;
     this.listen("beforeExit", () => triggers.drain());
     this.listen("exit", (code: number) => triggers.exit(code));
-    if (options.catchErrors) this.listen("uncaughtException", (error: unknown) => triggers.error(error));
+    if (options.catchErrors) {
+      this.listen("uncaughtException", (error: unknown, origin?: string) => triggers.error(error, origin === "unhandledRejection" ? "unhandledRejection" : "uncaughtException"));
+    }
     // Signals reach the main thread only; in a worker these listeners are never
     // called, and asking which thread this is would load worker_threads (~1 ms).
     for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
@@ -92,8 +101,32 @@ export class NodeRuntime implements Runtime {
   }
 
   uninstall(): void {
+    this.#cancelRelease();
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
+    this.#options = undefined;
+  }
+
+  /**
+   * At the next turn of the event loop, not at once: a per-request scope on an otherwise empty
+   * registry would otherwise add and remove three signal handlers per request (each pair ≈ 3 µs,
+   * several times the scope itself). The registry handles a trigger that comes meanwhile as it
+   * would without atexit.
+   */
+  release(): void {
+    if (this.#releasing !== undefined || this.#installed.length === 0) return;
+    this.#releasing = setImmediate(() => {
+      this.#releasing = undefined;
+      this.uninstall();
+    });
+    this.#releasing.unref();
+  }
+
+  #cancelRelease(): void {
+    if (this.#releasing !== undefined) {
+      clearImmediate(this.#releasing);
+      this.#releasing = undefined;
+    }
   }
 
   #ours(event: string): number {
@@ -162,6 +195,10 @@ export class NodeRuntime implements Runtime {
     // which has no default signal actions; end the way a container runtime reports death by it.
     // (Listeners left are signal-exit's: they act on the signal themselves, a moment later.)
     if (process.listenerCount(signal) === 0) process.exit(128 + signalNumber(signal));
+  }
+
+  forward(signal: string): void {
+    process.kill(process.pid, signal);
   }
 
   rethrow(error: unknown): void {

@@ -14,8 +14,8 @@ import { repoRoot, runtimes } from "../runtimes.mjs";
 /** gzip -9 bytes of each built entry; raise only with a reason in the commit. */
 // The SuppressedError fallback lives inside the entries now (the separate 9.5 kB core-js file is
 // gone, and with it the one a bundler could not follow), beside the guarded diagnostics and the
-// sequence table: 7.8 + 9.5 kB before, 10.5 kB now.
-const SIZE_BUDGET = { "dist/index.js": 11_000, "dist/index.cjs": 12_000 };
+// sequence table and the deferred release of listeners: 7.8 + 9.5 kB before, 11.1 kB now.
+const SIZE_BUDGET = { "dist/index.js": 12_000, "dist/index.cjs": 13_000 };
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
 const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" } });
 const tool = (path, args, cwd = repoRoot) => spawnSync(process.execPath, [join(repoRoot, "node_modules", path), ...args], { cwd, encoding: "utf8" });

@@ -33,6 +33,8 @@ export type Outcome = "ok" | "failed" | "unfinished";
 export interface Observer {
   /** A clock in ms, read just before an entry is called. */
   now(): number;
+  /** When (on the `now()` clock) the sequence would be abandoned, for resources that can hurry; undefined when never. */
+  deadline(): number | undefined;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
 
@@ -115,7 +117,7 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
       let error: unknown;
       loop.calling = true;
       try {
-        const result = invoke(entry);
+        const result = invoke(entry, deadline(loop.observer));
         loop.calling = false;
         awaited = true;
         await result;
@@ -229,6 +231,15 @@ function now(observer: Observer | undefined): number {
     return observer.now();
   } catch {
     return 0;
+  }
+}
+
+function deadline(observer: Observer | undefined): number | undefined {
+  if (observer === undefined) return undefined;
+  try {
+    return observer.deadline();
+  } catch {
+    return undefined;
   }
 }
 

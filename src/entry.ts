@@ -26,6 +26,20 @@ export const ASYNC_METHOD = 3;
 export const SYNC_METHOD = 4;
 /** A child stack from `scope()`, disposed in this place. */
 export const SCOPE = 5;
+/** `use(value)` of a resource atexit knows how to dispose better than its own method (resources.ts). */
+export const RESOURCE = 6;
+
+/** How atexit disposes a resource it knows (an http.Server, a ChildProcess, …): made by resources.ts. */
+export interface Resource {
+  /** What was handed to `use()`: `unregister` finds the entry by it. */
+  readonly target: object;
+  /** How a diagnostic names it: `http.Server 127.0.0.1:8080`. */
+  name(): string;
+  /** Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it can be. */
+  dispose(deadline: number | undefined): unknown;
+  /** What can be done at once, when nothing can be awaited (T3, a sequence cut short): true if work is left unfinished. */
+  disposeNow(): boolean;
+}
 
 interface Shape<Kind extends number, Fn, Value> {
   readonly kind: Kind;
@@ -41,7 +55,8 @@ export type EntryRecord =
   | Shape<typeof ADOPT_WEAK, (value: object) => unknown, WeakRef<object>>
   | Shape<typeof ASYNC_METHOD, () => unknown, object>
   | Shape<typeof SYNC_METHOD, () => unknown, object>
-  | Shape<typeof SCOPE, undefined, StackCore>;
+  | Shape<typeof SCOPE, undefined, StackCore>
+  | Shape<typeof RESOURCE, undefined, Resource>;
 
 export type Entry = (() => unknown) | EntryRecord;
 
@@ -76,7 +91,7 @@ export function isCollected(entry: Entry): boolean {
  * spec GetDisposeMethod does: its result is dropped, and a throw becomes a
  * rejection, seen after one Await.
  */
-export function invoke(entry: Entry): unknown {
+export function invoke(entry: Entry, deadline: number | undefined): unknown {
   if (typeof entry === "function") return entry();
   // Callbacks are called with `this` undefined (spec: Call(onDispose, undefined, …)), never as methods of the record.
   switch (entry.kind) {
@@ -95,6 +110,8 @@ export function invoke(entry: Entry): unknown {
       } catch (error) {
         return Promise.reject(error);
       }
+    case RESOURCE:
+      return entry.value.dispose(deadline);
     case SCOPE:
       throw new TypeError("atexit: a scope entry is disposed, not called");
     default:
@@ -115,7 +132,8 @@ export function invokeNow(entry: Entry): boolean {
     Reflect.apply(entry.fn, entry.value, NO_ARGS);
     return false;
   }
-  const result = invoke(entry);
+  if (typeof entry !== "function" && entry.kind === RESOURCE) return entry.value.disposeNow();
+  const result = invoke(entry, undefined);
   if (!isThenable(result)) return false;
   try {
     (result as PromiseLike<unknown>).then(undefined, ignore);
@@ -159,6 +177,8 @@ export function forEachTarget(entry: Entry, add: (target: unknown) => void): voi
     case ASYNC_METHOD:
     case SYNC_METHOD:
       return add(entry.value);
+    case RESOURCE:
+      return add(entry.value.target);
     case SCOPE:
       return;
     default:
@@ -195,6 +215,12 @@ export function entryName(entry: Entry): string {
       return `${resourceName(entry.value)}[Symbol.asyncDispose]`;
     case SYNC_METHOD:
       return `${resourceName(entry.value)}[Symbol.dispose]`;
+    case RESOURCE:
+      try {
+        return entry.value.name();
+      } catch {
+        return resourceName(entry.value.target);
+      }
     case SCOPE:
       return "scope()";
     default:

@@ -7,9 +7,10 @@
  * disposal.ts. It knows nothing about processes, signals or runtimes.
  */
 import { describe } from "./describe.js";
-import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, SCOPE, SYNC_METHOD } from "./entry.js";
+import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, RESOURCE, SCOPE, SYNC_METHOD } from "./entry.js";
 import { EntryList } from "./entry-list.js";
 import { disposeEntries } from "./disposal.js";
+import { knownResource } from "./resources.js";
 import { isScopeOf, leaveParent, StackCore } from "./stack-core.js";
 
 /** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
@@ -116,6 +117,11 @@ export class ExitStack implements AsyncDisposable {
       throw new TypeError(`Expected \`value\` to be an object with [Symbol.asyncDispose] or [Symbol.dispose], null or undefined, got ${describe(value)}`);
     }
     // Spec GetDisposeMethod(V, async-dispose): asyncDispose first, then dispose.
+    const known = knownResource(value);
+    if (known !== undefined) {
+      core.entries.push(record(RESOURCE, undefined, known));
+      return value;
+    }
     const asyncMethod: unknown = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
     if (asyncMethod !== undefined && asyncMethod !== null) {
       if (typeof asyncMethod !== "function") {

@@ -129,6 +129,8 @@ export class TerminationSequence {
   /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
   #pendingSignal: SignalName | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** When the timer fires, on the runtime's clock. */
+  #deadline: number | undefined = undefined;
   #startedAt = 0;
   /** Settles when the sequence in progress ends (for `disposeAsync()`). */
   #done: Promise<Completion> | undefined = undefined;
@@ -146,6 +148,7 @@ export class TerminationSequence {
 
   readonly #observer: Observer = {
     now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
+    deadline: () => this.#deadline,
     settled: (entry, outcome, error, startedAt) => {
       const { diagnostics, runtime } = this.#host;
       // An entry that called process.exit() inside the synchronous drain unwound: that is not a failure.
@@ -391,6 +394,7 @@ export class TerminationSequence {
   #cutShortByTimeout(): void {
     const { core, diagnostics, runtime } = this.#host;
     this.#timer = undefined;
+    this.#deadline = undefined;
     this.#phase = "ending";
     const running = currentEntry(core);
     diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
@@ -417,7 +421,9 @@ export class TerminationSequence {
 
   #startTimer(): void {
     const { timeout } = this.#host.options();
-    if (timeout !== Infinity) this.#timer = setTimeout(() => this.#on("timeout", undefined), timeout);
+    if (timeout === Infinity) return;
+    this.#deadline = this.#host.runtime.now() + timeout;
+    this.#timer = setTimeout(() => this.#on("timeout", undefined), timeout);
   }
 
   #clearTimer(): void {
@@ -425,5 +431,6 @@ export class TerminationSequence {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    this.#deadline = undefined;
   }
 }

@@ -14,9 +14,13 @@
  *   synchronous part runs, from `exit`.
  * - A signal delivered while a listener was there but dispatched after it
  *   was removed is dropped: listeners are released at once, not a turn later.
+ * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
+ *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
+ *   atexit): a re-raised signal would end the process as a crash.
  */
 import type { InstallOptions, Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
+import { signalNumber } from "./signals.js";
 
 declare const Deno: {
   permissions: { querySync(descriptor: { name: "env"; variable: string }): { state: string } };
@@ -41,8 +45,14 @@ export class DenoRuntime extends NodeRuntime {
     this.uninstall();
   }
 
-  /** Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount: no fallback exit here. */
+  /**
+   * Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount, so the
+   * fallback exit cannot follow the raise. At PID 1 (a container without an init) it comes first:
+   * a signal no JavaScript listener takes makes Deno 2.9 crash there (SIGSEGV) instead of being
+   * ignored, so the process ends as a container runtime reports death by the signal, 128 + n.
+   */
   override raise(signal: string): void {
+    if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
   }
 

@@ -14,6 +14,9 @@ const interceptedExit: unique symbol = Symbol("atexit: process.exit() called ins
 
 type Listener = (...args: any[]) => void;
 
+/** How long signal-exit's listeners are given to act on a re-raised signal (they are synchronous: one turn is enough). */
+const SIGNAL_EXIT_TURN_MS = 100;
+
 /** process.exit while entries run synchronously from `exit`: records the code and unwinds the entry. */
 const exitInsideEntry = function exit(code?: number | string | null): never {
   // What Node's own exit() does first; the outer exit() then ends with it.
@@ -193,8 +196,11 @@ export class NodeRuntime implements Runtime {
     // With no listener left, the default action ends the process before kill() returns. Still here:
     // the signal was ignored, as it is for PID 1 of a PID namespace (a container without an init),
     // which has no default signal actions; end the way a container runtime reports death by it.
-    // (Listeners left are signal-exit's: they act on the signal themselves, a moment later.)
-    if (process.listenerCount(signal) === 0) process.exit(128 + signalNumber(signal));
+    const code = 128 + signalNumber(signal);
+    if (process.listenerCount(signal) === 0) process.exit(code);
+    // Listeners left are signal-exit's: they run their handlers when the signal is dispatched (the
+    // next turn) and raise it again themselves. If that did not end the process either, end it so.
+    setTimeout(() => process.exit(code), SIGNAL_EXIT_TURN_MS);
   }
 
   forward(signal: string): void {

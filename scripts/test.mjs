@@ -11,7 +11,7 @@ const units = readdirSync(`${repoRoot}test/unit`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/unit/${file}`);
 /** Test files that spawn every runtime themselves; run once, by Node 20. */
-const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", "test/package/package.test.mjs", "test/bench/smoke.test.mjs"];
+const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", "test/package/package.test.mjs", "test/bench/smoke.test.mjs", "test/services"];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {
@@ -45,7 +45,11 @@ for (const runtime of runtimes) {
   }
   runs.push({ title: `unit tests on ${runtime.name} (${runtime.version})`, binary: runtime.path, ...unitRun(runtime) });
 }
-for (const file of matrices) runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", file], summary: nodeSummary });
+for (const file of matrices) {
+  // A directory: its test files in one run (the service integrations, each on the runtimes its component supports).
+  const files = file.endsWith(".mjs") ? [file] : readdirSync(`${repoRoot}${file}`).filter((name) => name.endsWith(".test.mjs")).map((name) => `${file}/${name}`);
+  runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", ...files], summary: nodeSummary });
+}
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 for (const { title, binary, args, summary } of runs) {

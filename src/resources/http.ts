@@ -86,6 +86,7 @@ function serverResource(target: object, drain: Drain, owner?: Owner): Resource {
   const kind = owner?.kind ?? drain.kind;
   // A server that is not running counts as closed: closing it would fail with ERR_SERVER_NOT_RUNNING.
   const close = (): Promise<unknown> | undefined => (owner !== undefined ? owner.close() : server.listening ? closeServer(server) : undefined);
+  // The last address seen: a stuck server is named by where it listened, closed as it is by then.
   let address = addressOf(server);
   return {
     target,
@@ -120,7 +121,9 @@ function closeServer(server: AnyServer): Promise<void> {
   });
 }
 
+/** Where the server listens now (Bun still reports the address of a closed server: not used). */
 function addressOf(server: AnyServer): string | undefined {
+  if (!server.listening) return undefined;
   const address = server.address() as AddressInfo | string | null;
   if (address === null || address === undefined) return undefined;
   if (typeof address === "string") return address;

@@ -41,37 +41,46 @@ export function childProcessResource(value: object): Resource | undefined {
 }
 
 function childResource(target: object, child: ChildProcess, name: () => string): Resource {
+  // Its exit, seen from use() on: Deno sets `signalCode` as soon as kill() is called, not at the exit.
+  let exited = child.exitCode !== null || (child.signalCode !== null && !child.killed);
+  child.once("exit", () => (exited = true));
+  const running = (): boolean => child.pid !== undefined && !exited && child.exitCode === null;
   return {
     target,
     name,
     async dispose(deadline) {
-      if (!running(child)) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      if (!running()) return;
+      const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      // An unref'd child (the loop drained around it) must keep the loop alive while it is awaited.
+      child.ref();
       child.kill("SIGTERM");
       const cancel = forceAfter(graceMs(deadline, GRACE_WITHOUT_DEADLINE_MS), () => {
-        if (running(child)) child.kill("SIGKILL");
+        if (running()) killHard(child);
       });
       try {
-        await exited;
+        await exit;
       } finally {
         cancel();
       }
     },
     disposeNow() {
-      if (running(child)) child.kill("SIGKILL");
+      if (running()) killHard(child);
       return false;
     },
   };
 }
 
-/** Started, and its exit not seen yet. */
-function running(child: ChildProcess): boolean {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+/** SIGKILL by pid: Deno's `child.kill()` does nothing once it was called. A child gone meanwhile is fine. */
+function killHard(child: ChildProcess): void {
+  try {
+    process.kill(child.pid as number, "SIGKILL");
+  } catch {
+    // ESRCH: it exited already
+  }
 }
 
-/** `node worker.js`: the program's base name and its arguments, shortened for a diagnostic. */
+/** `node worker.js`: the command line with base names for absolute paths, shortened for a diagnostic. */
 function commandOf(child: ChildProcess): string {
-  const [program = "", ...args] = child.spawnargs;
-  const command = [program.slice(program.lastIndexOf("/") + 1), ...args].join(" ");
+  const command = child.spawnargs.map((arg) => (arg.startsWith("/") ? arg.slice(arg.lastIndexOf("/") + 1) : arg)).join(" ");
   return command.length > 80 ? `${command.slice(0, 79)}…` : command;
 }

@@ -51,7 +51,12 @@ export function start(runtime, fixture, { args = [], env = {}, prefix = [], deta
     }
   });
   child.stderr.on("data", (chunk) => (stderr += chunk));
-  const killer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
+  const killer = setTimeout(() => {
+    child.kill("SIGKILL");
+    // A grandchild may still hold the pipes: stop waiting for them.
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }, DEADLINE_MS);
   const ended = new Promise((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(killer);

@@ -52,6 +52,7 @@ export class DenoRuntime extends NodeRuntime {
    * ignored, so the process ends as a container runtime reports death by the signal, 128 + n.
    */
   override raise(signal: string): void {
+    if (!this.isMainThread) return;
     if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
   }

@@ -15,6 +15,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { rollup } from "rollup";
 import { dts } from "rollup-plugin-dts";
@@ -77,8 +78,17 @@ const javascript = await rollup({
   plugins: [{ name: "compiled-root", resolveId: (id, importer) => (importer ? null : join(compiled, id)) }, compiledJavaScript],
   onwarn: fail,
 });
-await javascript.write({ dir: "dist", format: "es", sourcemap: true, sourcemapExcludeSources: true, entryFileNames: "[name].js", chunkFileNames: "[name].js" });
+await javascript.write({ dir: "dist", format: "es", sourcemap: true, sourcemapExcludeSources: true, minifyInternalExports: false, entryFileNames: "[name].js", chunkFileNames: "[name].js" });
 await javascript.close();
+
+// Where a CommonJS entry is imported as a module (Deno's import() from CommonJS after a
+// require() of the same package, some tools), the module's names come from a lexer that
+// reads `module.exports = { … }` patterns. index.cjs exports the registry itself, so it
+// names the ES module's exports in a statement that never runs (as esbuild's output does).
+const esmNames = Object.keys(await import(`${pathToFileURL(join(root, "dist/index.js")).href}?names`)).filter((name) => name !== "default");
+const indexCjs = readFileSync("dist/index.cjs", "utf8");
+const annotation = `// The export names, for CommonJS lexers (never runs).\n0 && (module.exports = { ${esmNames.join(", ")} });\n`;
+writeFileSync("dist/index.cjs", indexCjs.replace(/^\/\/# sourceMappingURL=/m, `${annotation}$&`));
 
 const declarations = await rollup({
   input: { index: join(compiled, "index.d.ts"), transform: join(compiled, "loader/transform.d.ts") },

@@ -21,7 +21,20 @@ type CommonJsExports = typeof esm.default & {
   readonly ExitStack: typeof esm.ExitStack;
 };
 
-const implementation = require("./index.js") as typeof esm;
+const implementation = loadImplementation();
+
+function loadImplementation(): typeof esm {
+  try {
+    return require("./index.js") as typeof esm;
+  } catch (error) {
+    // Node 20's ES module loader runs a CommonJS module whose source a customization hook
+    // supplied (atexit's own loader does, for a rewritten module) with a require() of its
+    // own, which has no `cache` and cannot load an ES module; Node's require can.
+    if (typeof require.cache === "object") throw error;
+    const { createRequire } = process.getBuiltinModule("node:module");
+    return createRequire(__filename)("./index.js") as typeof esm;
+  }
+}
 
 /**
  * This thread's process registry: an `ExitStack` disposed once, in reverse

@@ -10,7 +10,7 @@
 // - rollup-plugin-dts joins each ES entry's declarations into one file that holds only what
 //   the entry exports, with a declaration map into src/ (shipped, so "Go to Definition" opens
 //   the TypeScript source).
-// - esbuild bundles core-js into the polyfill and the SuppressedError fallback.
+// - esbuild bundles core-js into the polyfill.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -98,25 +98,9 @@ const declarations = await rollup({
 await declarations.write({ dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].d.ts", chunkFileNames: "[name].d.ts" });
 await declarations.close();
 
-/**
- * core-js keeps its internal state in globalThis["__core-js_shared__"], shared by
- * every copy. The main entry must change no global, so the bundled fallback
- * gets a private store of its own instead.
- */
-const privateCoreJsStore = {
-  name: "private-core-js-store",
-  setup(build) {
-    build.onResolve({ filter: /internals\/shared-store(\.js)?$/ }, () => ({ path: "shared-store", namespace: "atexit-private" }));
-    build.onLoad({ filter: /.*/, namespace: "atexit-private" }, () => ({ contents: "module.exports = {};", loader: "js" }));
-  },
-};
 const coreJs = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: "linked", outdir: "dist", outExtension: { ".js": ".cjs" } };
-await Promise.all([
-  // CommonJS only: core-js is, and `import "atexit/polyfill"` loads it as well.
-  build({ ...coreJs, entryPoints: { polyfill: "src/polyfill.cts" } }),
-  // core-js-pure's SuppressedError alone, loaded only where the runtime lacks one.
-  build({ ...coreJs, entryPoints: { "suppressed-error": "src/vendor/suppressed-error.cjs" }, plugins: [privateCoreJsStore] }),
-]);
+// CommonJS only: core-js is, and `import "atexit/polyfill"` loads it as well.
+await build({ ...coreJs, entryPoints: { polyfill: "src/polyfill.cts" } });
 rmSync(compiled, { recursive: true, force: true });
 
 /** Copies a compiled file and its map, pointing the map's sources at src/ from the new place. */

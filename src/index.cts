@@ -65,6 +65,7 @@ declare namespace atexit {
   export type ExitReason = esm.ExitReason;
   export type ConfigureOptions = esm.ConfigureOptions;
   export type ProcessRegistry = esm.ProcessRegistry;
+  export type SignalName = esm.SignalName;
 }
 
 export = atexit;

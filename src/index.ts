@@ -33,7 +33,9 @@ const atexit: ProcessRegistry = sharedRegistry(() => new ProcessRegistry(current
 export default atexit;
 export { ExitStack };
 export type { ProcessRegistry };
-export type { ConfigureOptions, ExitReason } from "./registry.js";
+export type { ExitReason } from "./exit-reason.js";
+export type { ConfigureOptions } from "./options.js";
+export type { SignalName } from "./runtime/signals.js";
 
 /** Registers `fn(...args)` to run at exit (awaited); returns `fn`. Python's `atexit.register`. */
 export const register: ProcessRegistry["register"] = atexit.register;

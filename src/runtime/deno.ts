@@ -34,6 +34,11 @@ export class DenoRuntime extends NodeRuntime {
     }
   }
 
+  /** Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount: no fallback exit here. */
+  override raise(signal: string): void {
+    process.kill(process.pid, signal);
+  }
+
   override formatUncaught(error: unknown): string {
     return `error: Uncaught ${format(error)}`;
   }

@@ -42,7 +42,7 @@ export interface Runtime {
   flush(maxMs: number): Promise<void>;
   /** Ends the process (or this worker) with `code`. */
   exit(code: number): void;
-  /** Raises `signal` again on this process, so the parent sees death by that signal. */
+  /** Raises `signal` again on this process, so the parent sees death by that signal; where that does not end it (PID 1), exits with 128 + the signal's number. */
   raise(signal: string): void;
   /** Re-throws an uncaught error the runtime's own way (for workers: the parent's `error` event). */
   rethrow(error: unknown): void;
@@ -56,8 +56,4 @@ export interface Runtime {
   now(): number;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;
-  /** Whether `name` is a signal this runtime can listen for. */
-  isSignal(name: string): boolean;
-  /** The default `signals` of configure(). */
-  readonly defaultSignals: readonly string[];
 }

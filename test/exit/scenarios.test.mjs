@@ -38,11 +38,13 @@ const errorWithStack = (message) => new RegExp(`Error: ${message}\\n\\s+at `);
 /** T3: how many async entries could not finish, and a pointer to atexit.exit(). */
 const asyncEntriesCutShort = (count) =>
   new RegExp(`atexit: process\\.exit\\(\\) was called; ${count} async cleanup entr(y|ies) could not finish[^\\n]*atexit\\.exit\\(\\)`);
-/** T5. */
-const signalDuringCleanup = (signal) => new RegExp(`^atexit: received ${signal} during cleanup`, "m");
+/** How many async entries could not finish, as the T3, T5 and T7 lines say it. */
+const couldNotFinish = (count) => `${count} async cleanup entr${count === 1 ? "y" : "ies"} could not finish`;
+/** T5: the second signal, the entry it cut short, and how many could not finish. */
+const signalDuringCleanup = (signal, entry, count) =>
+  new RegExp(`^atexit: received ${signal} during cleanup while ${entry} ran; ${couldNotFinish(count)}$`, "m");
 /** T7. */
-const timedOut = (entry, neverRan) =>
-  new RegExp(`^atexit: [^\\n]*timed out after 300 ?ms[^\\n]*\\b${entry}\\b[^\\n]*\\b${neverRan} entries never ran`, "m");
+const timedOut = (entry, count) => new RegExp(`^atexit: cleanup timed out after 300 ms while ${entry} ran; ${couldNotFinish(count)}$`, "m");
 /** Anything atexit says. */
 const anyDiagnostic = /atexit:/;
 /** node20…node26 → node. */
@@ -61,7 +63,8 @@ const runtimeOwnReport = (message) => (runtime) =>
 // reading stdout for 300 ms after the first chunk), expect: { code | signal, stdout (exact
 // lines in order; a long run of one character reads "<N × c>"), unordered, stderr (regexes
 // that must match), notStderr (must not), stderrLines (exact count of non-empty lines),
-// exitWithin: { after: stdout line, ms } }.
+// exitWithin: { after: stdout line, ms } }. A signal may wait `delayMs` after its line. Every
+// "atexit:" line on stderr must be matched (at its start) by one of the `stderr` patterns.
 
 /** Deno drains the microtask queue during or after the exit listeners: an async entry's `await null` resumes. */
 const DENO_EXIT_MICROTASKS = {
@@ -71,7 +74,7 @@ const DENO_EXIT_MICROTASKS = {
 const LINES_T3 = ["sync entry E ran", "async entry D called", "sync entry C ran", "async entry B called", "sync entry A ran"];
 const LINES_T6 = ["entry C ran", "entry B finished after 50 ms", "entry A ran"];
 const LINES_T2 = ["calling atexit.exit", "async entry finished after 50 ms", "server closed: true", "bottom entry ran"];
-const LINES_TIMEOUT = ["top entry ran", "stuckEntry started"];
+const LINES_TIMEOUT = ["top entry ran", "stuckEntry started", "asyncBelow called after the timeout", "bottom entry ran after the timeout"];
 const EMPTY_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit", "uncaughtException", "unhandledRejection"];
 const noListeners = (step) => `${step}: ${EMPTY_EVENTS.map((event) => `${event}=0`).join(" ")}`;
 const LINES_EMPTY = [
@@ -88,8 +91,10 @@ const LINES_EMPTY = [
   "size 0",
 ];
 const reasonLines = (json, { awaited = true } = {}) => [
-  `abort event: ${json}`,
-  `entry: ${json} same as signal.reason: true`,
+  `abort event: ${json} AbortError: true`,
+  // The reactions to `exiting` run before the first entry (not on process.exit(), which cannot wait).
+  ...(awaited ? [`exiting reaction: ${json} same as atexit.reason: true`] : []),
+  `entry: ${json} signal.reason carries it: true`,
   ...(awaited ? [`exiting resolved: ${json} same as atexit.reason: true`] : []),
 ];
 
@@ -130,7 +135,7 @@ const scenarios = [
     name: "when the loop drains with process.exitCode = 3, a failing entry leaves the exit code at 3",
     fixture: "drain-failures.mjs",
     args: ["3"],
-    expect: { code: 3, stdout: ["top entry ran", "bottom entry ran"], stderr: [entryFailed("throwsSync", "sync-boom")] },
+    expect: { code: 3, stdout: ["top entry ran", "bottom entry ran"], stderr: [entryFailed("throwsSync", "sync-boom"), entryFailed("rejectsLater", "async-boom")] },
   },
 
   // T2 — atexit.exit(code)
@@ -178,7 +183,7 @@ const scenarios = [
     name: "process.exit(0) with a failing sync entry keeps code 0",
     fixture: "process-exit.mjs",
     args: ["0", "fail"],
-    expect: { code: 0, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom")] },
+    expect: { code: 0, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom"), asyncEntriesCutShort(2)] },
     limits: { deno: DENO_EXIT_MICROTASKS },
   },
   {
@@ -213,61 +218,55 @@ const scenarios = [
     },
   })),
 
-  // T5 — a signal while a sequence runs
-  {
-    name: "a second SIGINT while the sequence hangs stops it at once with one line on stderr, and the process dies by SIGINT",
-    fixture: "signal-during-sequence.mjs",
-    args: ["signal"],
-    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGINT" }],
-    expect: {
-      signal: "SIGINT",
-      stdout: ["ready", "top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGINT")],
-      stderrLines: 1,
-      exitWithin: { after: "hanging", ms: 3000 },
-    },
-  },
-  {
-    name: "a SIGTERM while a SIGINT sequence hangs ends the process by SIGTERM",
-    fixture: "signal-during-sequence.mjs",
-    args: ["signal"],
-    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGTERM" }],
-    expect: {
-      signal: "SIGTERM",
-      stdout: ["ready", "top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGTERM")],
-      stderrLines: 1,
-      exitWithin: { after: "hanging", ms: 3000 },
-    },
-  },
+  // T5 — a second signal while a T4 sequence runs; T5′ — a signal while a T1/T2/T6 sequence runs
   ...[
-    ["drain", "the drain sequence"],
-    ["explicit", "the atexit.exit() sequence"],
-  ].map(([trigger, sequence]) => ({
-    name: `a SIGTERM while ${sequence} hangs stops it at once and the process dies by SIGTERM`,
+    ["SIGINT", "SIGINT", "a second SIGINT while the SIGINT sequence hangs"],
+    ["SIGINT", "SIGTERM", "a SIGTERM while the SIGINT sequence hangs"],
+  ].map(([first, second, what]) => ({
+    name: `${what} cuts it short: the entry below runs synchronously, one stderr line names the entry cut short, and the process dies by ${second}`,
     fixture: "signal-during-sequence.mjs",
-    args: [trigger],
-    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    args: ["signal"],
+    signals: [{ after: "ready", signal: first }, { after: "hanging", signal: second }],
     expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGTERM")],
+      signal: second,
+      stdout: ["ready", "top entry ran", "hanging", "bottom entry ran"],
+      stderr: [signalDuringCleanup(second, "hangsForever", 1)],
       stderrLines: 1,
       exitWithin: { after: "hanging", ms: 3000 },
     },
   })),
-  {
-    name: "a SIGTERM while the uncaught-error sequence hangs stops it at once and the process dies by SIGTERM",
+  ...[
+    ["drain", "the drain sequence", []],
+    ["explicit", "the atexit.exit() sequence", []],
+    ["error", "the uncaught-error sequence", [errorWithStack("error-before-hang")]],
+  ].map(([trigger, sequence, more]) => ({
+    name: `a SIGTERM while ${sequence} hangs lets it go on (T5′); a second signal then cuts it short and the process dies by that one`,
     fixture: "signal-during-sequence.mjs",
-    args: ["error"],
-    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    args: [trigger],
+    signals: [{ after: "hanging", signal: "SIGTERM" }, { after: "hanging", signal: "SIGINT", delayMs: 300 }],
     expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "hanging"],
-      stderr: [errorWithStack("error-before-hang"), signalDuringCleanup("SIGTERM")],
+      signal: "SIGINT",
+      stdout: ["top entry ran", "hanging", "bottom entry ran"],
+      stderr: [...more, signalDuringCleanup("SIGINT", "hangsForever", 1)],
       exitWithin: { after: "hanging", ms: 3000 },
     },
-  },
+  })),
+  ...[
+    ["drain", "the drain sequence", 0, []],
+    ["explicit", "the atexit.exit(3) sequence", 3, []],
+    ["error", "the uncaught-error sequence", 1, [errorWithStack("error-before-signal")]],
+  ].map(([trigger, sequence, _code, more]) => ({
+    name: `a SIGTERM while ${sequence} awaits a slow entry lets the sequence finish, every entry once, then the process dies by SIGTERM`,
+    fixture: "signal-during-drain.mjs",
+    args: [trigger],
+    signals: [{ after: "slow entry started", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "slow entry started", "slow entry finished", "bottom entry ran"],
+      stderr: more,
+      notStderr: [anyDiagnostic],
+    },
+  })),
 
   // T6 — uncaught errors
   {
@@ -312,31 +311,23 @@ const scenarios = [
   },
 
   // T7 — the sequence exceeds its timeout
-  {
-    name: "a drain sequence stuck past the timeout is abandoned, stderr names the stuck entry and how many never ran, and the exit code is 1",
+  ...[
+    ["drain", "a drain sequence", {}, []],
+    ["explicit", "an atexit.exit(0) sequence", {}, []],
+    ["error", "an uncaught-error sequence", {}, [errorWithStack("error-before-timeout")]],
+  ].map(([trigger, sequence, _unused, more]) => ({
+    name: `${sequence} stuck past the timeout is abandoned: stderr names the stuck entry, the entries below run synchronously, and the exit code is 1`,
     fixture: "timeout.mjs",
-    args: ["drain"],
-    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
-  },
-  {
-    name: "an atexit.exit(0) sequence stuck past the timeout is abandoned with exit code 1",
-    fixture: "timeout.mjs",
-    args: ["explicit"],
-    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
-  },
-  {
-    name: "an uncaught-error sequence stuck past the timeout is abandoned with exit code 1",
-    fixture: "timeout.mjs",
-    args: ["error"],
+    args: [trigger],
     expect: {
       code: 1,
       stdout: LINES_TIMEOUT,
-      stderr: [errorWithStack("error-before-timeout"), timedOut("stuckEntry", 2)],
+      stderr: [...more, timedOut("stuckEntry", 2)],
       exitWithin: { after: "stuckEntry started", ms: 3000 },
     },
-  },
+  })),
   {
-    name: "a SIGTERM sequence stuck past the timeout is abandoned and the process still dies by SIGTERM",
+    name: "a SIGTERM sequence stuck past the timeout is abandoned, the entries below run synchronously, and the process still dies by SIGTERM",
     fixture: "timeout.mjs",
     args: ["signal"],
     signals: [{ after: "ready", signal: "SIGTERM" }],
@@ -356,17 +347,6 @@ const scenarios = [
       code: 6,
       stdout: ["G ran", "E ran and registers F", "F, added during the sequence, ran", "D finished after 20 ms", "C ran and calls process.exit(6)", "B ran and throws", "A ran"],
       stderr: [entryFailed("failsInMix", "mix-boom")],
-    },
-  },
-  {
-    name: "a SIGTERM while the drain sequence awaits a slow entry ends the process by SIGTERM without running any entry twice",
-    fixture: "signal-during-drain.mjs",
-    signals: [{ after: "slow entry started", signal: "SIGTERM" }],
-    expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "slow entry started"],
-      stderr: [signalDuringCleanup("SIGTERM")],
-      exitWithin: { after: "slow entry started", ms: 2000 },
     },
   },
 
@@ -629,24 +609,37 @@ const scenarios = [
 
   // configure(): trace, report, signals
   {
-    name: "ATEXIT_TRACE=1 reports one line per entry with its name and duration",
+    name: "ATEXIT_TRACE=1 reports the start, one line per entry with its name, duration and outcome, and the end",
     fixture: "trace.mjs",
     env: { ATEXIT_TRACE: "1" },
     expect: {
       code: 0,
       stdout: ["flushLogs done", "closeDatabase done"],
-      stderr: [/^atexit: [^\n]*\bflushLogs\b/m, /^atexit: [^\n]*\bcloseDatabase\b[^\n]*\d+(\.\d+)? ?ms/m],
+      stderr: [
+        /^atexit: trace cleanup started \(drain\), 2 entries pending$/m,
+        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
+        /^atexit: trace closeDatabase \d+\.\d ms ok$/m,
+        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
+      ],
+      stderrLines: 4,
     },
   },
   {
-    name: "ATEXIT_TRACE=1 also reports every entry run synchronously by process.exit(), not only the failing ones",
+    name: "ATEXIT_TRACE=1 also reports every entry run synchronously by process.exit(): the async one as unfinished",
     fixture: "trace.mjs",
     args: ["exit"],
     env: { ATEXIT_TRACE: "1" },
     expect: {
       code: 0,
       stdout: ["flushLogs done"],
-      stderr: [/^atexit: trace flushLogs [\d.]+ ms ok$/m, /^atexit: trace closeDatabase [\d.]+ ms ok$/m, asyncEntriesCutShort(1)],
+      stderr: [
+        /^atexit: trace cleanup started \(exit\), 2 entries pending$/m,
+        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
+        /^atexit: trace closeDatabase \d+\.\d ms unfinished$/m,
+        asyncEntriesCutShort(1),
+        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
+      ],
+      stderrLines: 5,
     },
   },
   {
@@ -719,12 +712,22 @@ async function runScenario(runtime, row, context) {
       const pendingSignals = [...(row.signals ?? [])];
       let partialLine = "";
 
+      // A signal is sent once its `after` line has appeared, `delayMs` later; signals go out in order.
+      let sending = false;
+      const sendDueSignals = () => {
+        if (sending || pendingSignals.length === 0 || !result.lines.includes(pendingSignals[0].after)) return;
+        const { signal, delayMs = 0 } = pendingSignals.shift();
+        sending = true;
+        setTimeout(() => {
+          sending = false;
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          sendDueSignals();
+        }, delayMs);
+      };
       const onLine = (line) => {
         result.lines.push(line);
         if (!result.lineTimes.has(line)) result.lineTimes.set(line, performance.now());
-        while (pendingSignals.length > 0 && result.lines.includes(pendingSignals[0].after)) {
-          child.kill(pendingSignals.shift().signal);
-        }
+        sendDueSignals();
       };
 
       child.stdout.setEncoding("utf8");
@@ -799,6 +802,15 @@ function checkScenario(row, result, runtime) {
   assert.deepEqual(repeated, [], `lines printed more than once${context}`);
 
   for (const pattern of expect.stderr ?? []) assert.match(result.stderr, pattern, `stderr${context}`);
+  // Exhaustive: every "atexit:" line must be where one of the expected patterns matches.
+  const expectedStarts = new Set();
+  for (const pattern of expect.stderr ?? []) {
+    for (const match of result.stderr.matchAll(new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`))) {
+      expectedStarts.add(match.index);
+    }
+  }
+  const unexpected = [...result.stderr.matchAll(/^atexit: .*$/gm)].filter((line) => !expectedStarts.has(line.index)).map((line) => line[0]);
+  assert.deepEqual(unexpected, [], `unexpected atexit: lines on stderr${context}`);
   for (const pattern of [...(expect.notStderr ?? []), /MaxListenersExceededWarning/]) {
     assert.doesNotMatch(result.stderr, pattern, `stderr${context}`);
   }

@@ -93,6 +93,15 @@ const size: number = registry.size + atexit.default.size;
 atexit.configure(options);
 export = { stack, child, reason, flush, size };
 `,
+  // atexit/polyfill brings the types of the globals it installs (compiled without lib esnext.disposable).
+  "polyfill.mts": `
+import "atexit/polyfill";
+
+const stack: AsyncDisposableStack = new AsyncDisposableStack();
+stack.defer(() => {});
+const error: SuppressedError = new SuppressedError(new Error("a"), new Error("b"));
+export { stack, error };
+`,
   // The ES module's types and the CommonJS entry's are the same types, not two copies.
   "identity.cts": `
 import type { ExitStack as CommonJsStack, ProcessRegistry as CommonJsRegistry } from "atexit";
@@ -121,8 +130,8 @@ before(() => {
 });
 
 /** tsc's diagnostics, by file (paths relative to the programs' directory). */
-function diagnostics(tsc, options, files) {
-  const args = ["--noEmit", "--strict", "--skipLibCheck", "false", "--target", "es2022", "--lib", "es2022,esnext.disposable", "--types", "node", ...options, ...files];
+function diagnostics(tsc, options, files, lib = "es2022,esnext.disposable") {
+  const args = ["--noEmit", "--strict", "--skipLibCheck", "false", "--target", "es2022", "--lib", lib, "--types", "node", ...options, ...files];
   const result = spawnSync(process.execPath, [join(repoRoot, tsc), ...args], { cwd: dir, encoding: "utf8" });
   const byFile = new Map();
   for (const line of result.stdout.split("\n").filter((text) => /^\S.*\(\d+,\d+\): error/.test(text))) {
@@ -152,6 +161,14 @@ for (const compiler of COMPILERS) {
       }
     });
   }
+}
+
+for (const compiler of COMPILERS) {
+  test(`${compiler.name}: importing atexit/polyfill declares the globals it installs (lib es2022 only)`, () => {
+    const result = diagnostics(compiler.tsc, SETTINGS.nodenext.options, ["polyfill.mts"], "es2022");
+    assert.deepEqual([...result.byFile], [], result.output);
+    assert.equal(result.status, 0, result.output);
+  });
 }
 
 describe("editor hover text (TypeScript 5.3's language service)", () => {

@@ -276,6 +276,23 @@ describe("transform()", () => {
     assert.equal(mayContainUsing(`${"using ".repeat(1000)}x = 1`), true);
   });
 
+  it("says whether the parser is missing or installed but broken", async () => {
+    for (const [name, parser, message] of [
+      ["missing", undefined, /atexit\/transform needs the optional peer dependency "oxc-parser": install it/],
+      ["broken", 'throw new Error("no native binding for this platform");\n', /atexit\/transform found the optional peer dependency "oxc-parser" but could not load it: no native binding/],
+    ]) {
+      const copy = join(scratch, `transform-${name}-parser`);
+      cpSync(join(repoRoot, "dist"), join(copy, "dist"), { recursive: true });
+      if (parser) {
+        mkdirSync(join(copy, "node_modules", "oxc-parser"), { recursive: true });
+        writeFileSync(join(copy, "node_modules", "oxc-parser", "package.json"), '{ "name": "oxc-parser", "type": "module", "exports": "./index.js" }\n');
+        writeFileSync(join(copy, "node_modules", "oxc-parser", "index.js"), parser);
+      }
+      const copied = await import(pathToFileURL(join(copy, "dist", "transform.js")).href);
+      assert.throws(() => copied.transform("using x = f();\n", { filename: "a.mjs" }), { message }, name);
+    }
+  });
+
   it("validates its arguments", () => {
     assert.throws(() => transform(42, { filename: "a.mjs" }), { name: "TypeError", message: /Expected `code` to be a string, got `42` \(number\)/ });
     assert.throws(() => transform("using a = b;", {}), { name: "TypeError", message: /options\.filename/ });
@@ -393,6 +410,19 @@ for (const runtime of runtimes) {
       const lines = result.stderr.split("\n");
       assert.ok(lines.findIndex((text) => text.includes("needs the optional peer dependency")) < 8, result.stderr);
       assert.deepEqual(lines.filter((text) => text.length > 300), []);
+    });
+
+    it("says the parser was found but could not load, with the cause, when it is installed but broken", async () => {
+      const copy = join(scratch, `broken-parser-${runtime.name}`);
+      cpSync(join(repoRoot, "dist"), join(copy, "dist"), { recursive: true });
+      mkdirSync(join(copy, "node_modules", "oxc-parser"), { recursive: true });
+      writeFileSync(join(copy, "node_modules", "oxc-parser", "package.json"), '{ "name": "oxc-parser", "type": "module", "exports": "./index.js" }\n');
+      writeFileSync(join(copy, "node_modules", "oxc-parser", "index.js"), 'throw new Error("no native binding for this platform");\n');
+      const result = await run(runtime, fixture("misc/plain.mjs"), { register: pathToFileURL(join(copy, "dist", "register.js")).href, noInstall: true });
+      assert.notEqual(result.code, 0);
+      assert.deepEqual(result.stdout, []);
+      assert.match(result.stderr, /found the optional peer dependency "oxc-parser" but could not load it: no native binding for this platform/, result.stderr);
+      assert.doesNotMatch(result.stderr, /install it with/);
     });
 
     it("runs an esbuild bundle built with the transform plugin", { skip: ["node22", "node26"].includes(runtime.name) && "bundles are checked on Node 20 and 24, Bun and Deno" }, async () => {

@@ -103,12 +103,10 @@ const BUNDLERS = {
       output: { path: join(dir, "out"), filename: outputName("webpack", app, format), module: format === "esm", chunkFormat: format === "esm" ? "module" : "commonjs" },
     }));
     const stats = await new Promise((resolve, reject) => webpack(configs, (error, result) => (error ? reject(error) : resolve(result))));
-    const { errors, warnings } = stats.toJson({ all: false, errors: true, warnings: true, children: { errors: true, warnings: true } });
-    const messages = (list) => (list ?? []).map((entry) => entry.message);
-    const children = stats.toJson({ all: false, children: true, errors: true, warnings: true }).children ?? [];
-    const childErrors = children.flatMap((child) => messages(child.errors));
-    if (messages(errors).length + childErrors.length > 0) throw new Error([...messages(errors), ...childErrors].join("\n"));
-    return [...messages(warnings), ...children.flatMap((child) => messages(child.warnings))];
+    // A MultiStats' JSON gathers every compilation's errors and warnings.
+    const { errors = [], warnings = [] } = stats.toJson({ all: false, errors: true, warnings: true });
+    if (errors.length > 0) throw new Error(errors.map((entry) => entry.message).join("\n"));
+    return warnings.map((entry) => entry.message);
   },
 };
 

@@ -83,15 +83,29 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
   try {
     // Re-read core.entries each turn: move() during the loop hands them to another stack.
     while (!loop.abandoned) {
-      const entry = core.entries.pop();
-      if (entry === undefined) break;
-      const child = scopeOf(entry);
+      const top = core.entries.peek();
+      if (top === undefined) break;
+      const child = scopeOf(top);
+      if (child !== undefined && child.disposed && child.loop !== undefined) {
+        // The child's own disposal is under way: it keeps its place until that settles (then it
+        // leaves), and nothing below it runs meanwhile. Its errors go to whoever disposes it.
+        loop.current = top;
+        awaited = true;
+        if (loop.observer !== undefined) attachObserver(child.loop, loop.observer);
+        await child.loop.done;
+        loop.current = undefined;
+        continue;
+      }
+      const entry = core.entries.pop() as Entry;
       if (child !== undefined) {
+        if (child.disposed) continue; // settled and gone already
+        // Disposed in its place, as use(child) would: a run() of the child in progress is joined.
+        child.disposed = true;
         loop.current = entry;
         awaited = true;
-        const inner = await disposeChild(child, loop.observer);
+        const inner = await disposeEntries(child, loop.observer, false);
         loop.current = undefined;
-        if (inner?.failed && !loop.abandoned) record(completion, inner.error);
+        if (inner.failed && !loop.abandoned) record(completion, inner.error);
         continue;
       }
       if (isCollected(entry)) continue; // its value was garbage-collected: the entry is gone
@@ -127,18 +141,6 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
     settle(completion);
   }
   return reject ? throwIfFailed(completion) : completion;
-}
-
-/** A parent's loop reached a scope: wait for the child's own disposal in progress, or dispose it here. */
-async function disposeChild(child: StackCore, observer: Observer | undefined): Promise<Completion | undefined> {
-  if (child.loop !== undefined) {
-    if (observer !== undefined) attachObserver(child.loop, observer);
-    await child.loop.done;
-  }
-  // Disposed by its own block (its errors went to that block), or moved away: nothing left here.
-  if (child.disposed) return undefined;
-  child.disposed = true;
-  return disposeEntries(child, observer, false);
 }
 
 /** Gives `observer` to a loop in progress and to the loops it waits for, from now on. */

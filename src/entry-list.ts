@@ -75,6 +75,14 @@ export class EntryList {
     if (this.#size++ === 0) this.onOccupancy?.(true);
   }
 
+  /** The top live entry, left in place; undefined when the list is empty. */
+  peek(): Entry | undefined {
+    const slots = this.#slots;
+    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
+    if (this.#indexedUpTo > slots.length) this.#indexedUpTo = slots.length;
+    return slots[slots.length - 1];
+  }
+
   /** Takes the top live entry off the list; undefined when the list is empty. */
   pop(): Entry | undefined {
     const slots = this.#slots;

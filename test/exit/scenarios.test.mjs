@@ -30,9 +30,8 @@ assertAllPresent();
 // ---------------------------------------------------------------------------------------------
 // Expected diagnostics (loose on wording, strict on the key parts; every line starts "atexit: ")
 
-/** An entry's failure: its name, then the inspected error with its stack. */
-const entryFailed = (name, message) =>
-  new RegExp(`atexit: cleanup entry\\b[^\\n]*\\b${name}\\b[^\\n]*failed[\\s\\S]*?${message}\\n\\s+at `);
+/** An entry's failure: its name (a regex source), then the inspected error with its stack. */
+const entryFailed = (name, message) => new RegExp(`^atexit: cleanup entry ${name} failed:\\n[\\s\\S]*?${message}\\n\\s+at `, "m");
 /** An error printed with its stack (T6, or the runtime's own output). */
 const errorWithStack = (message) => new RegExp(`Error: ${message}\\n\\s+at `);
 /** T3: how many async entries could not finish, and a pointer to atexit.exit(). */
@@ -45,6 +44,12 @@ const signalDuringCleanup = (signal, entry, count) =>
   new RegExp(`^atexit: received ${signal} during cleanup while ${entry} ran; ${couldNotFinish(count)}$`, "m");
 /** T7. */
 const timedOut = (entry, count) => new RegExp(`^atexit: cleanup timed out after 300 ms while ${entry} ran; ${couldNotFinish(count)}$`, "m");
+/** The trace's lines: `traced("drain", 2, [["flushLogs", "ok"], …])` (names as regex sources). */
+const traced = (kind, pending, entries) => [
+  new RegExp(`^atexit: trace cleanup started \\(${kind}\\), ${pending} entr${pending === 1 ? "y" : "ies"} pending$`, "m"),
+  ...entries.map(([name, outcome]) => new RegExp(`^atexit: trace ${name} \\d+\\.\\d ms ${outcome}$`, "m")),
+  /^atexit: trace cleanup finished in \d+\.\d ms$/m,
+];
 /** Anything atexit says. */
 const anyDiagnostic = /atexit:/;
 /** node20…node26 → node. */
@@ -63,7 +68,7 @@ const runtimeOwnReport = (message) => (runtime) =>
 // reading stdout for 300 ms after the first chunk), expect: { code | signal, stdout (exact
 // lines in order; a long run of one character reads "<N × c>"), unordered, stderr (regexes
 // that must match), notStderr (must not), stderrLines (exact count of non-empty lines),
-// exitWithin: { after: stdout line, ms } }. A signal may wait `delayMs` after its line. Every
+// exitWithin: { after: stdout line, ms }, closeStderrAfter: stdout line }. A signal may wait `delayMs` after its line. Every
 // "atexit:" line on stderr must be matched (at its start) by one of the `stderr` patterns.
 
 /** Deno drains the microtask queue during or after the exit listeners: an async entry's `await null` resumes. */
@@ -350,6 +355,147 @@ const scenarios = [
     },
   },
 
+  // Nothing lost, by construction (issue 8): programs that once lost, repeated or reordered entries
+  {
+    name: "an adoptWeak entry that throws is reported with its own error, and the entries below it still run",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-throws"],
+    expect: {
+      code: 1,
+      stdout: ["top entry ran", "closeConnection called", "bottom entry ran"],
+      stderr: [entryFailed("closeConnection \\(adopting Connection\\)", "adopt-weak-boom")],
+    },
+  },
+  {
+    name: "an adoptWeak entry that throws during process.exit(3): process.exit() does not return, the rest run, and the code is 3",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-throws-exit"],
+    expect: {
+      code: 3,
+      stdout: ["closeConnection called", "bottom entry ran"],
+      stderr: [entryFailed("closeConnection \\(adopting Connection\\)", "adopt-weak-boom")],
+    },
+  },
+  {
+    name: "an adoptWeak entry that hangs past the timeout is named by its function and value, and the entries below run",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-hangs"],
+    expect: {
+      code: 1,
+      stdout: ["drainConnection started", "bottom entry ran after the timeout"],
+      stderr: [timedOut("drainConnection \\(adopting Connection\\)", 1)],
+      exitWithin: { after: "drainConnection started", ms: 3000 },
+    },
+  },
+  {
+    name: "ATEXIT_TRACE=1 traces a successful adoptWeak entry as ok, and the exit code stays 0",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-traced"],
+    env: { ATEXIT_TRACE: "1" },
+    expect: {
+      code: 0,
+      stdout: ["closeConnection ran"],
+      stderr: traced("drain", 1, [["closeConnection \\(adopting Connection\\)", "ok"]]),
+      stderrLines: 3,
+    },
+  },
+  {
+    name: "a report function that throws does not stop the sequence: diagnostics fall back to stderr once, and an entry added meanwhile runs",
+    fixture: "nothing-lost.mjs",
+    args: ["report-throws"],
+    expect: {
+      code: 1,
+      stdout: ["middle entry ran and registers another", "entry added during the sequence ran", "bottom entry ran; report was called 1 time(s)"],
+      stderr: [
+        /^atexit: configure\(\{ report \}\) threw Error: report-boom; diagnostics go to stderr from now on$/m,
+        entryFailed("failsFirst", "first-failure"),
+        entryFailed("failsSecond", "second-failure"),
+      ],
+    },
+  },
+  {
+    name: "run() called from the top entry joins the drain's loop: the entry below starts after the top one finished, and a failure still makes the code 1",
+    fixture: "nothing-lost.mjs",
+    args: ["reentrant-run"],
+    expect: {
+      code: 1,
+      stdout: ["callsRun started", "callsRun finished", "middle entry ran", "fails ran", "the joined run() rejected with reentrant-boom"],
+      stderr: [entryFailed("fails", "reentrant-boom")],
+    },
+  },
+  {
+    name: "atexit.exit(3) inside an entry during process.exit(0) sets the exit code to 3",
+    fixture: "nothing-lost.mjs",
+    args: ["exit-inside-process-exit"],
+    expect: { code: 3, stdout: ["entry calls atexit.exit(3)", "bottom entry ran"], notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "process.exit() while an await using block awaits a scope entry runs the scope's other entries, then the entries below the scope",
+    fixture: "nothing-lost.mjs",
+    args: ["scope-cut-by-process-exit"],
+    expect: {
+      code: 0,
+      stdout: ["scope entry 3 ran", "awaitedEntry started", "scope entry 1 ran", "entry below the scope ran"],
+      stderr: [asyncEntriesCutShort(1)],
+    },
+    limits: { deno: { why: DENO_EXIT_MICROTASKS.why, expect: {} } },
+  },
+  {
+    name: "atexit.exit(0) while a scope's own disposal is in flight: the entry below the scope waits until the scope has finished",
+    fixture: "nothing-lost.mjs",
+    args: ["scope-in-flight-at-exit"],
+    expect: {
+      code: 0,
+      stdout: ["awaitedEntry started", "entry above the scope ran", "awaitedEntry finished", "scope entry 1 ran", "entry below the scope ran", "the block ended"],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "configure() refuses signals whose default action does not end the process, and a timeout timers cannot wait, naming each",
+    fixture: "nothing-lost.mjs",
+    args: ["configure-refuses"],
+    expect: {
+      code: 0,
+      stdout: [
+        'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGWINCH": its default action is to ignore it, so raising it again would not end the process',
+        'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGCHLD": its default action is to ignore it, so raising it again would not end the process',
+        "TypeError: Expected `timeout` to be a number of milliseconds from 0 to 2147483647, or Infinity, got 2147483648 (number)",
+        "entry ran",
+      ],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "unregister(scope) is refused with a TypeError: the scope stays open in its place and its entries run",
+    fixture: "nothing-lost.mjs",
+    args: ["unregister-scope"],
+    expect: {
+      code: 0,
+      stdout: ["TypeError: Expected a registered function or resource, got a scope() of this stack", "scope disposed: false, registry size 1", "scope entry ran"],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "with stderr a closed pipe, a failure that cannot be reported does not spin: an async entry's timer still fires and the sequence ends",
+    fixture: "nothing-lost.mjs",
+    args: ["dead-stderr"],
+    closeStderrAfter: "ready",
+    expect: { code: 1, stdout: ["ready", "waitsForATimer finished", "bottom entry ran"], exitWithin: { after: "ready", ms: 5000 } },
+  },
+  {
+    name: "a SIGTERM the process sends itself as the loop drains lets the sequence finish (T5′), then the process dies by SIGTERM",
+    fixture: "nothing-lost.mjs",
+    args: ["self-signal-while-draining"],
+    expect: { signal: "SIGTERM", stdout: ["top entry ran", "slow entry started", "slow entry finished", "bottom entry ran"], notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "fetch() with atexit.signal rejects with an AbortError carrying the reason when SIGTERM starts the sequence",
+    fixture: "nothing-lost.mjs",
+    args: ["fetch-abort"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: { signal: "SIGTERM", stdout: ["ready", "fetch rejected: AbortError kind signal"], notStderr: [anyDiagnostic] },
+  },
+
   // Isolation
   {
     name: "an entry's failure is on stderr before the next entry runs, so a later hang (then SIGKILL) loses nothing",
@@ -615,12 +761,10 @@ const scenarios = [
     expect: {
       code: 0,
       stdout: ["flushLogs done", "closeDatabase done"],
-      stderr: [
-        /^atexit: trace cleanup started \(drain\), 2 entries pending$/m,
-        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
-        /^atexit: trace closeDatabase \d+\.\d ms ok$/m,
-        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
-      ],
+      stderr: traced("drain", 2, [
+        ["flushLogs", "ok"],
+        ["closeDatabase", "ok"],
+      ]),
       stderrLines: 4,
     },
   },
@@ -633,11 +777,11 @@ const scenarios = [
       code: 0,
       stdout: ["flushLogs done"],
       stderr: [
-        /^atexit: trace cleanup started \(exit\), 2 entries pending$/m,
-        /^atexit: trace flushLogs \d+\.\d ms ok$/m,
-        /^atexit: trace closeDatabase \d+\.\d ms unfinished$/m,
+        ...traced("exit", 2, [
+          ["flushLogs", "ok"],
+          ["closeDatabase", "unfinished"],
+        ]),
         asyncEntriesCutShort(1),
-        /^atexit: trace cleanup finished in \d+\.\d ms$/m,
       ],
       stderrLines: 5,
     },
@@ -744,6 +888,11 @@ async function runScenario(runtime, row, context) {
         for (const line of parts) onLine(line);
       });
       child.stderr.setEncoding("utf8");
+      // closeStderrAfter: the parent stops reading the child's stderr (a log collector that died).
+      if (row.closeStderrAfter) {
+        const close = () => result.lines.includes(row.closeStderrAfter) && (child.stderr.destroy(), child.stdout.off("data", close));
+        child.stdout.on("data", close);
+      }
       child.stderr.on("data", (chunk) => (result.stderr += chunk));
 
       const deadline = setTimeout(() => {

@@ -23,7 +23,7 @@ const fixturesDir = join(repoRoot, "test", "fixtures", "troubleshooting");
 /** A child still running after this long is killed and the test fails. */
 const DEADLINE_MS = 30_000;
 /** Children at once: most programs wait on timers, not on the CPU. */
-const MAX_CHILDREN = Math.max(4, availableParallelism() * 2);
+const MAX_CHILDREN = Math.max(8, availableParallelism() * 4);
 
 // ATEXIT_RUNTIMES (comma-separated names) narrows the matrix, as for the exit scenarios.
 const only = process.env.ATEXIT_RUNTIMES?.split(",");
@@ -68,16 +68,28 @@ function programDir(program) {
 // ---------------------------------------------------------------------------------------------
 // Running one program
 
+/** How long a program waits by design (a timeout it shows, a hang it demonstrates), in ms. */
+function designedWait(program) {
+  const timeouts = program.expected.map((line) => Number(/timed out after (\d+) ms/.exec(line)?.[1] ?? 0));
+  return Math.max(...timeouts, (program.end.stillRunningSeconds ?? 0) * 1000);
+}
+
 let runningChildren = 0;
+/** Waiting runs, the longest designed wait first: its idle seconds then overlap with the rest. */
 const waitingForSlot = [];
-async function withSlot(task) {
-  while (runningChildren >= MAX_CHILDREN) await new Promise((resolve) => waitingForSlot.push(resolve));
+async function withSlot(wait, task) {
+  while (runningChildren >= MAX_CHILDREN) {
+    await new Promise((resolve) => {
+      waitingForSlot.push({ wait, resolve });
+      waitingForSlot.sort((a, b) => b.wait - a.wait);
+    });
+  }
   runningChildren++;
   try {
     return await task();
   } finally {
     runningChildren--;
-    waitingForSlot.shift()?.();
+    waitingForSlot.shift()?.resolve();
   }
 }
 
@@ -99,6 +111,7 @@ function run(program, runtime) {
   if (flags.length > 0 && !runtime.name.startsWith("node")) throw new Error(`${program.file}: flags ${flags.join(" ")} are Node's; give the block only=node…`);
   const dir = programDir(program);
   return withSlot(
+    designedWait(program),
     () =>
       new Promise((resolve) => {
         // One pipe for stdout and stderr, as a terminal: the lines keep the order they were written in.

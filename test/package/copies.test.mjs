@@ -102,7 +102,7 @@ try {
 import { createRequire } from "node:module";
 const slots = {
   older: { version: 0, release: "0.0.1", registry: { register() {} } },
-  "newer without adoptWeak": { version: 2, release: "9.9.9", registry: Object.fromEntries(["register", "unregister", "use", "adopt", "defer", "scope", "run", "clear", "exit", "configure"].map((name) => [name, () => {}])) },
+  "newer without adoptWeak": { version: 3, release: "9.9.9", registry: Object.fromEntries(["register", "unregister", "use", "adopt", "defer", "scope", "run", "clear", "exit", "configure"].map((name) => [name, () => {}])) },
   unreadable: 42,
 };
 const [, , slot, format] = process.argv;

@@ -171,10 +171,15 @@ describe("the runnable programs of docs/", { concurrency: true }, () => {
   });
   after(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 
-  it("every migration guide has a before and an after program; every troubleshooting program is its fixture", () => {
+  it("every migration guide has a before and an after program, each pair shows a difference; every troubleshooting program is its fixture", () => {
     for (const doc of docs.filter(({ name }) => name.startsWith("migrating-from-"))) {
       const roles = doc.programs.map(({ role }) => role);
       assert.ok(roles.some((role) => role.startsWith("before")) && roles.some((role) => role.startsWith("after")), `docs/${doc.name}: ${roles.join(", ")}`);
+      // before-x and after-x: what they print, or how they end, must differ.
+      for (const before of doc.programs.filter(({ role }) => role.startsWith("before"))) {
+        const after = doc.programs.find(({ role }) => role === before.role.replace(/^before/, "after"));
+        if (after) assert.notDeepEqual([after.expected, after.end], [before.expected, before.end], `docs/${doc.name}: ${before.role} and ${after.role} print the same`);
+      }
     }
     const troubleshooting = docs.find(({ name }) => name === "troubleshooting.md");
     assert.ok(troubleshooting, "docs/troubleshooting.md has runnable programs");

@@ -25,7 +25,9 @@ function unitRun(runtime) {
 
 const number = (pattern, text) => Number(pattern.exec(text)?.[1] ?? 0);
 function nodeSummary(text) {
-  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed: number(/^(?:ℹ|#) fail (\d+)$/m, text), skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
+  // A test cancelled (its `before` hook threw, say) did not pass: it counts as failed.
+  const failed = number(/^(?:ℹ|#) fail (\d+)$/m, text) + number(/^(?:ℹ|#) cancelled (\d+)$/m, text);
+  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed, skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
 }
 function bunSummary(text) {
   return { passed: number(/^\s*(\d+) pass$/m, text), failed: number(/^\s*(\d+) fail$/m, text), skipped: number(/^\s*(\d+) skip$/m, text) };

@@ -2,7 +2,7 @@
 // Written from SPEC §3 and the README ("How each exit runs", "The sequence, step by step",
 // "What atexit writes on stderr", "Decisions where the SPEC is silent"), not from src/.
 //
-// A program (plain data, rendered to a file by test/model/program.mjs):
+// A program (plain data, rendered to a file by test/model/process-program.mjs):
 //   { entries, trigger, signals?, timeout?, exitCode?, observe?, trace? }
 // - entries: registered by the main module in order (the last one is on top). An entry is
 //   { id, kind, outcome?, actions?, children?, anonymous?, value? }:
@@ -47,10 +47,16 @@
 // - stderrIncludes: strings stderr must contain (the T6 error, printed the runtime's way);
 // - invalid: a reason why the program's outcome would depend on timing (a signal synchronised
 //   on an entry that does not wait for it); such programs are not run.
-import { ModelStack } from "./model-stack.mjs";
+//
+// The stack itself is test/model/stack-model.mjs (the registry is its stack s0, disposed by a
+// run() loop so that entries added meanwhile are accepted, SPEC §2.1): `toStackProgram` writes a
+// process program in its terms, and this model follows its journal of calls and resumes, adding
+// what the process does around them: which async call never settles (hang), the signals, the
+// deadline, the synchronous drains, the diagnostics and the end.
+import { ModelWorld } from "./stack-model.mjs";
 
 const DEFAULT_TIMEOUT = 10_000;
-/** How long `reject` and `delay` take, `throwLater` takes, and `exitLater` waits (program.mjs renders these). */
+/** How long `reject` and `delay` take, `throwLater` takes, and `exitLater` waits (process-program.mjs renders these). */
 export const DELAY_MS = 20;
 export const LATE_MS = 50;
 export const EXIT_LATER_MS = 20;
@@ -94,11 +100,91 @@ function returnsPromise(entry) {
   return entry.outcome !== "return" && entry.outcome !== "throw";
 }
 
-/** Thrown through the simulation when the process ends; carries nothing (the state has it). */
-class Ended {}
-
 /** Whether an entry waits for a signal sent at its start (so that the moment is exact). */
 const waits = (entry) => entry.outcome === "hang" || entry.outcome === "ack";
+
+/** Outcomes after which an async entry never settles by itself. */
+const STUCK = new Set(["hang", "exitLater"]);
+
+// ---- the program in the stack model's terms ---------------------------------------------------
+
+/**
+ * The stack model's program for `program`'s registrations: one function (f<i>) or disposable
+ * (d<i>) per entry, each entry's `register` actions as its `before` actions, the main module's
+ * registrations as steps; s0 is the registry, each scope the next stack. Returns it with
+ * `entryOf` (callee label → entry).
+ */
+export function toStackProgram(program) {
+  const fns = [];
+  const disposables = [];
+  const entryOf = new Map();
+  let objects = 0;
+  let stacks = 1;
+
+  const behaviour = (entry) => {
+    const actions = entry.actions ?? [];
+    const exitAt = actions.findIndex((action) => action.register === undefined);
+    if (exitAt !== -1 && actions.slice(exitAt).some((action) => action.register !== undefined)) {
+      throw new Error(`${entry.id}: an entry registers only before it calls atexit.exit() or process.exit()`);
+    }
+    if (actions.some((action) => action.processExit !== undefined) && entry.outcome !== "return") {
+      throw new Error(`${entry.id}: an entry that calls process.exit() goes no further (outcome "return")`);
+    }
+    const before = actions.filter((action) => action.register !== undefined).map((action) => registration(action.register, 0, { nested: true }));
+    const fails = entry.outcome === "throw" || (entry.outcome === "reject" && entry.kind !== "useSync") ? "error" : false;
+    // A [Symbol.dispose] is called and its result dropped (spec GetDisposeMethod): never async.
+    const async = entry.kind !== "useSync" && returnsPromise(entry);
+    return async ? { async, delay: { macro: 1 }, fails, before, after: [] } : { async, fails, before };
+  };
+
+  function registration(entry, stack, { nested = false } = {}) {
+    switch (entry.kind) {
+      case "register":
+      case "registerArgs":
+      case "defer":
+      case "adopt":
+      case "adoptWeak": {
+        const fn = { fn: fns.length };
+        entryOf.set(`f${fns.length}`, entry);
+        fns.push(null); // a place, filled once its own registrations are written
+        fns[fn.fn] = behaviour(entry);
+        if (entry.kind === "defer") return { op: "defer", stack, fn };
+        if (entry.kind === "register") return { op: "register", stack, fn, args: [] };
+        if (entry.kind === "registerArgs") return { op: "register", stack, fn, args: [{ primitive: 1 }, { primitive: "two" }] };
+        const value = entry.value === "string" ? { primitive: `v-${entry.id}` } : { object: objects++ };
+        return { op: entry.kind, stack, value, fn };
+      }
+      case "useAsync":
+      case "useSync": {
+        const index = disposables.length;
+        entryOf.set(`d${index}`, entry);
+        disposables.push(null);
+        disposables[index] = { ...behaviour(entry), method: entry.kind === "useAsync" ? "asyncDispose" : "dispose" };
+        return { op: "use", stack, value: { disposable: index } };
+      }
+      case "scope":
+        if (nested) throw new Error(`${entry.id}: an entry registers no scope (its stack's number would depend on the run)`);
+        return { op: "scope", stack };
+      default:
+        throw new Error(`unknown entry kind ${entry.kind}`);
+    }
+  }
+
+  const steps = [];
+  const write = (entry, stack) => {
+    steps.push(registration(entry, stack));
+    if (entry.kind !== "scope") return;
+    const own = stacks++;
+    for (const child of entry.children ?? []) write(child, own);
+  };
+  for (const entry of program.entries) write(entry, 0);
+  return { stackProgram: { fns, disposables, objects: Math.max(objects, 1), steps }, entryOf };
+}
+
+// ---- the process around the stack ------------------------------------------------------------
+
+/** Thrown through the simulation when the process ends; the state holds how. */
+class Ended {}
 
 class Simulation {
   constructor(program) {
@@ -109,18 +195,24 @@ class Simulation {
     this.lines = [];
     this.stderrIncludes = [];
     this.invalid = undefined;
-    this.registry = new ModelStack();
+    const { stackProgram, entryOf } = toStackProgram(program);
+    this.steps = stackProgram.steps;
+    this.entryOf = entryOf;
+    this.world = new ModelWorld(stackProgram, { choose: (candidates) => this.choose(candidates) });
+    this.registry = this.world.stacks[0];
+    this.seen = 0; // events of world.journal already followed
+    this.halt = undefined; // why the async sequence stopped: { entry, cut } | { entry, processExit }
     this.pendingSignals = [...(program.signals ?? [])];
     this.started = new Set(); // ids whose "start" line has appeared
+    this.released = new Set(); // ids whose signal was sent (their ack file exists)
     this.reason = undefined;
     this.requestedCode = undefined; // atexit.exit(n) inside an entry
+    this.exitCode = undefined; // set once process.exit() switched to T3
     this.failed = false;
     this.lateSignal = undefined; // T5′: a signal during a T1/T2/T6 sequence
-    this.exitCode = undefined; // set once process.exit() switched to T3
-    this.end = undefined;
-    this.elapsed = 0; // ms the awaited entries take, to check the deadline cannot cut them
-    this.released = new Set(); // ids of the entries whose signal was sent (their ack file exists)
     this.cutting = false; // inside the synchronous rest of a T5/T7 cut
+    this.elapsed = 0; // ms the awaited entries take, to check that the deadline cannot cut them
+    this.end = undefined;
   }
 
   log(line, optional = false) {
@@ -139,48 +231,40 @@ class Simulation {
   // ---- the main module ----------------------------------------------------------------------
 
   run() {
-    const { program } = this;
-    for (const entry of program.entries) this.registry.push(entry);
+    const { program, world } = this;
+    for (const step of this.steps) world.act(step, []); // the main module's registrations
     const { trigger } = program;
     try {
-      if (this.registry.size === 0 && trigger.kind !== "explicit") {
-        this.endUnwatched(); // SPEC §3: nothing is installed while the registry is empty
-      } else if (trigger.kind === "exit") {
-        this.start({ kind: "exit", code: trigger.code ?? program.exitCode ?? 0 }, { awaits: false });
+      if (this.registry.size === 0 && trigger.kind !== "explicit") this.endUnwatched(); // SPEC §3: nothing installed
+      if (trigger.kind === "exit") {
+        this.start({ kind: "exit" }, { awaits: false });
         this.exitCode = trigger.code ?? program.exitCode ?? 0;
-        this.drainSync([this.registry], 0);
-      } else {
-        if (trigger.kind === "signal") this.log("ready"); // the test sends the signal on this line
-        if (trigger.kind === "error") this.stderrIncludes.push(trigger.how === "throw" ? "uncaught-main" : "rejected-main");
-        const reason = {
-          drain: () => ({ kind: "drain", code: program.exitCode ?? 0 }),
-          explicit: () => ({ kind: "explicit", code: trigger.code ?? program.exitCode ?? 0 }),
-          signal: () => ({ kind: "signal", signal: trigger.signal }),
-          error: () => ({ kind: "error" }),
-        }[trigger.kind]();
-        this.start(reason, { awaits: true });
-        this.runAsync([this.registry]);
-        this.finish();
+        this.drainSync(0);
       }
+      if (trigger.kind === "signal") this.log("ready"); // the test sends the signal on this line
+      if (trigger.kind === "error") this.stderrIncludes.push(trigger.how === "throw" ? "uncaught-main" : "rejected-main");
+      const reason = {
+        drain: () => ({ kind: "drain", code: program.exitCode ?? 0 }),
+        explicit: () => ({ kind: "explicit", code: trigger.code ?? program.exitCode ?? 0 }),
+        signal: () => ({ kind: "signal", signal: trigger.signal }),
+        error: () => ({ kind: "error" }),
+      }[trigger.kind]();
+      this.start(reason, { awaits: true });
+      this.runAsync();
     } catch (error) {
       if (!(error instanceof Ended)) throw error;
     }
     return { journal: this.journal, end: this.end, lines: this.lines, stderrIncludes: this.stderrIncludes, invalid: this.invalid };
   }
 
-  /** The registry is empty when the trigger comes: the runtime's own behaviour. */
+  /** The registry is empty when the trigger comes: the runtime's own behaviour, nothing of atexit's. */
   endUnwatched() {
-    const { program } = this;
-    const { trigger } = program;
-    if (trigger.kind === "signal") {
-      this.log("ready");
-      this.end = { signal: trigger.signal };
-    } else if (trigger.kind === "error") {
-      this.stderrIncludes.push(trigger.how === "throw" ? "uncaught-main" : "rejected-main");
-      this.end = { code: 1 };
-    } else {
-      this.end = { code: trigger.code ?? program.exitCode ?? 0 };
-    }
+    const { trigger, exitCode } = this.program;
+    if (trigger.kind === "signal") this.log("ready");
+    if (trigger.kind === "error") this.stderrIncludes.push(trigger.how === "throw" ? "uncaught-main" : "rejected-main");
+    if (trigger.kind === "signal") this.end = { signal: trigger.signal };
+    else this.end = { code: trigger.kind === "error" ? 1 : (trigger.code ?? exitCode ?? 0) };
+    throw new Ended();
   }
 
   // ---- README "The sequence, step by step" ---------------------------------------------------
@@ -194,63 +278,73 @@ class Simulation {
     if (this.program.observe && awaits) this.log(`exiting ${reason.kind}`);
   }
 
-  /** Step 2: the entries of `path`'s innermost stack, top first, each awaited; scopes in place. */
-  runAsync(path) {
-    const stack = path[path.length - 1];
-    for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-      if (entry.kind === "scope") this.runAsync([...path, entry.scope]);
-      else this.callAwaited(entry, path);
+  /**
+   * Step 2: the registry's loop (a run(): entries added meanwhile are accepted), followed event
+   * by event; then the end, or the cut short that stopped it.
+   */
+  runAsync() {
+    this.world.run(this.registry);
+    this.world.settle();
+    this.follow({ sync: false });
+    if (this.world.inFlight.length > 0 || this.world.loops.size > 0 || this.halt !== undefined) {
+      if (this.halt === undefined) throw new Error("model invariant: the registry's loop stopped without a reason");
+      this.stopped(this.halt);
     }
+    this.finish();
   }
 
-  /** One entry of the async sequence: called, then awaited until it settles or is cut short. */
-  callAwaited(entry, path) {
+  /** The stack model asks what happens next: follow what it did, then let it go on unless halted. */
+  choose(candidates) {
+    this.follow({ sync: false });
+    if (this.halt !== undefined) return undefined;
+    if (candidates.length > 1) this.markInvalid("two disposal loops in flight at once: the order is not unique");
+    return candidates[0];
+  }
+
+  /** Follows the stack model's new events: each call and resume of an entry, in order. */
+  follow({ sync }) {
+    const events = this.world.journal;
+    let unfinished = 0;
+    while (this.seen < events.length) {
+      const event = events[this.seen++];
+      const entry = this.entryOf.get(event.callee);
+      if (event.type === "call") unfinished += sync ? this.calledSync(entry) : this.calledAwaited(entry);
+      else this.resumed(entry);
+    }
+    return unfinished;
+  }
+
+  /** An entry of the async sequence was called: its start, actions and, if sync, outcome. */
+  calledAwaited(entry) {
     this.log(`start ${entry.id}`);
     this.started.add(entry.id);
-    if (this.runActions(entry, { sync: false, path })) return;
-    this.deliverSignals(entry, path);
-    switch (entry.kind === "useSync" && entry.outcome !== "throw" ? "return" : entry.outcome) {
-      case "return":
-        this.traceLine(entry, "ok");
-        return;
-      case "throw":
-        this.fail(entry);
-        return;
-      case "reject":
-        this.wait(entry, DELAY_MS);
-        this.log(`end ${entry.id}`);
-        this.fail(entry);
-        return;
-      case "delay":
-        this.wait(entry, DELAY_MS);
-        this.log(`end ${entry.id}`);
-        this.traceLine(entry, "ok");
-        return;
-      case "throwLater":
-        this.wait(entry, LATE_MS);
-        this.failed = true;
-        this.report(`atexit: uncaught error during cleanup while ${entryName(entry)} ran:`, `late ${entry.id}`);
-        this.log(`end ${entry.id}`);
-        this.traceLine(entry, "ok");
-        return;
-      case "ack":
-        if (this.released.has(entry.id)) {
-          this.wait(entry, 0);
-          this.log(`end ${entry.id}`);
-          this.traceLine(entry, "ok");
-          return;
-        }
-        this.timedOut(entry, path); // nothing released it: it hangs
-        return;
-      case "exitLater":
-        this.cutShort(entry, path, { exit: entry.exitCode });
-        return;
-      case "hang":
-        this.timedOut(entry, path);
-        return;
-      default:
-        throw new Error(`unknown outcome ${entry.outcome}`);
+    if (this.runActions(entry, { sync: false })) return 0;
+    if (entry.outcome === "throw") {
+      this.fail(entry);
+      return 0;
     }
+    if (!returnsPromise(entry)) {
+      this.traceLine(entry, "ok");
+      return 0;
+    }
+    this.deliverSignals(entry);
+    if (this.halt !== undefined) return 0;
+    if (STUCK.has(entry.outcome) || (entry.outcome === "ack" && !this.released.has(entry.id))) {
+      this.halt = entry.outcome === "exitLater" ? { entry, exit: entry.exitCode } : { entry, timedOut: true };
+    }
+    return 0;
+  }
+
+  /** An awaited async entry settled. */
+  resumed(entry) {
+    this.wait(entry, { reject: DELAY_MS, delay: DELAY_MS, throwLater: LATE_MS, ack: 0 }[entry.outcome]);
+    if (entry.outcome === "throwLater") {
+      this.failed = true;
+      this.report(`atexit: uncaught error during cleanup while ${entryName(entry)} ran:`, `late ${entry.id}`);
+    }
+    this.log(`end ${entry.id}`);
+    if (entry.outcome === "reject") this.fail(entry);
+    else this.traceLine(entry, "ok");
   }
 
   /** The awaited entry takes `ms`: past the deadline's margin, the outcome would depend on timing. */
@@ -262,16 +356,19 @@ class Simulation {
   }
 
   /**
-   * Signals whose line has appeared are sent now, in order (as test/exit/child.mjs does),
-   * while `entry` is awaited: the first during a T1/T2/T6 sequence is T5′, any other T5.
+   * Signals whose line has appeared are sent now, in order (as test/exit/child.mjs does), while
+   * `entry` is awaited: the first during a T1/T2/T6 sequence is T5′, any other T5.
    */
-  deliverSignals(entry, path) {
+  deliverSignals(entry) {
     const signals = this.pendingSignals;
     while (signals.length > 0 && this.started.has(signals[0].at)) {
       const { signal, at } = signals.shift();
       if (!waits(entry)) this.markInvalid(`a signal is sent at "start ${at}", but ${entry.id} does not wait for it`);
       this.released.add(at);
-      if (this.reason.kind === "signal" || this.lateSignal !== undefined) this.cutShort(entry, path, { signal }); // T5
+      if (this.reason.kind === "signal" || this.lateSignal !== undefined) {
+        this.halt = { entry, signal }; // T5
+        return;
+      }
       this.lateSignal = signal; // T5′: the sequence goes on
     }
   }
@@ -283,29 +380,32 @@ class Simulation {
     this.traceLine(entry, "failed");
   }
 
-  /** T7: `entry` is still awaited when the deadline passes. */
-  timedOut(entry, path) {
-    if (this.elapsed + TIMEOUT_MARGIN_MS > this.timeout) this.markInvalid(`the deadline is too close to the signals sent at ${entry.id}`);
-    if (this.timeout === Infinity) {
+  /**
+   * The async sequence stopped at `entry`: process.exit() called by it (T3), or cut short while
+   * it was awaited (T3 from a timer, T5, T7): the awaited entry counts as one that could not
+   * finish; every entry not yet run is called synchronously, innermost scope first; then the
+   * line that says so, and the end.
+   */
+  stopped({ entry, processExit, exit, signal, timedOut }) {
+    if (processExit) {
+      this.drainSync(0);
+      return;
+    }
+    if (timedOut && this.timeout === Infinity) {
       this.markInvalid(`${entry.id} hangs with timeout: Infinity`);
       throw new Ended();
     }
-    this.cutShort(entry, path, { timedOut: true });
-  }
-
-  /**
-   * The async sequence is abandoned while `entry` is awaited (T3 from a timer, T5, T7): the
-   * entry counts as one that could not finish; every entry not yet run is called synchronously,
-   * innermost scope first; then the line that says so, and the end.
-   */
-  cutShort(entry, path, { signal, timedOut, exit }) {
+    if (timedOut && this.elapsed + TIMEOUT_MARGIN_MS > this.timeout) this.markInvalid(`the deadline is too close to ${entry.id}`);
     this.traceLine(entry, "unfinished");
-    if (exit !== undefined) this.exitCode = exit;
-    this.cutting = exit === undefined;
-    const unfinished = this.drainSync(path, 1, { notice: exit !== undefined });
+    if (exit !== undefined) {
+      this.exitCode = exit;
+      this.drainSync(1);
+    }
+    this.cutting = true;
+    const unfinished = this.drainSync(1, { notice: false });
     const running = `while ${entryName(entry)} ran; ${count(unfinished, "async cleanup entr")} could not finish`;
     if (signal !== undefined) this.report(`atexit: received ${signal} during cleanup ${running}`);
-    if (timedOut) this.report(`atexit: cleanup timed out after ${this.timeout} ms ${running}`);
+    else this.report(`atexit: cleanup timed out after ${this.timeout} ms ${running}`);
     this.endSequence(() => {
       if (signal !== undefined) return { signal };
       const trigger = this.reason.kind === "signal" ? this.reason.signal : this.lateSignal;
@@ -314,40 +414,33 @@ class Simulation {
   }
 
   /**
-   * Calls every entry of `path` not yet run, synchronously, innermost scope first (T3, and the
-   * rest of a cut short). Returns the number of async entries that could not finish, counting
-   * from `unfinished`. With `notice`, this is T3: the process.exit() line, when there is one.
+   * Calls every entry not yet run, synchronously, innermost scope first (the stack model's
+   * loops in progress, latest first, then the registry). Returns the number of async entries
+   * that could not finish, counting from `unfinished`. With `notice` this is T3: the
+   * process.exit() line (when there is one), and the end.
    */
-  drainSync(path, unfinished, { notice = true } = {}) {
-    const drain = (stack) => {
-      for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-        if (entry.kind === "scope") drain(entry.scope);
-        else unfinished += this.callSync(entry, path);
-      }
-    };
-    for (let depth = path.length - 1; depth >= 0; depth--) drain(path[depth]);
-    if (notice && this.exitCode !== undefined) {
-      this.tNotice(unfinished);
-      this.endSequence(() => ({ code: this.exitCode }));
+  drainSync(unfinished, { notice = true } = {}) {
+    const inProgress = [...this.world.loops].sort((a, b) => b.id - a.id).map((loop) => loop.stack);
+    for (const stack of [...inProgress.filter((stack) => stack !== this.registry), this.registry]) {
+      this.world.drainSync(stack);
+      unfinished += this.follow({ sync: true });
     }
-    return unfinished;
-  }
-
-  tNotice(unfinished) {
+    if (!notice) return unfinished;
     if (unfinished > 0) {
       this.report(
         `atexit: process.exit() was called; ${count(unfinished, "async cleanup entr")} could not finish. Use atexit.exit() to let them finish.`,
       );
     }
+    this.endSequence(() => ({ code: this.exitCode }));
   }
 
-  /** One entry called from a synchronous drain; returns 1 if it left a promise unfinished. */
-  callSync(entry, path) {
+  /** One entry called by a synchronous drain; returns 1 if it left a promise unfinished. */
+  calledSync(entry) {
     this.log(`start ${entry.id}`);
     if (this.pendingSignals.some(({ at }) => at === entry.id)) {
       this.markInvalid(`a signal is sent at "start ${entry.id}", which starts during a synchronous drain`);
     }
-    if (this.runActions(entry, { sync: true, path })) return 0;
+    if (this.runActions(entry, { sync: true })) return 0;
     if (entry.outcome === "throw") {
       this.fail(entry);
       return 0;
@@ -356,36 +449,34 @@ class Simulation {
       this.traceLine(entry, "ok");
       return 0;
     }
-    // Called, not awaited: whatever it does later may happen before the process ends.
+    // Called, not awaited: whatever it does later may still happen before the process ends.
     if (["reject", "delay", "throwLater", "ack"].includes(entry.outcome)) this.log(`end ${entry.id}`, true);
     this.traceLine(entry, "unfinished");
     return 1;
   }
 
   /**
-   * The entry's actions. Returns true if one of them was process.exit(): the entry goes no
-   * further (inside a synchronous drain it is unwound; in the async sequence it switches to T3).
+   * The entry's atexit.exit() and process.exit() calls (its registrations are the stack
+   * model's). Returns true after process.exit(): the entry goes no further (inside a
+   * synchronous drain it is unwound; in the async sequence it switches to T3).
    */
-  runActions(entry, { sync, path }) {
+  runActions(entry, { sync }) {
     for (const action of entry.actions ?? []) {
-      if (action.register !== undefined) this.registry.push(action.register);
-      if (action.atexitExit !== undefined) this.atexitExit(action.atexitExit);
+      if (action.atexitExit !== undefined) {
+        // Sets the code (T1, T2, T6; process.exitCode at T3); a signal still wins.
+        if (this.exitCode !== undefined) this.exitCode = action.atexitExit;
+        else this.requestedCode = action.atexitExit;
+      }
       if (action.processExit !== undefined) {
         if (this.cutting) this.markInvalid(`${entry.id} calls process.exit() in the synchronous rest of a T5/T7 cut: the README does not say which end wins`);
         this.log(`exit ${entry.id} ${action.processExit}`);
         this.traceLine(entry, "ok"); // it asked for the exit: neither failed nor unfinished
         this.exitCode = action.processExit; // last call wins
-        if (!sync) this.drainSync(path, 0); // T3 from inside the async sequence
+        if (!sync) this.halt = { entry, processExit: true }; // T3 from inside the async sequence
         return true;
       }
     }
     return false;
-  }
-
-  /** atexit.exit(n) inside an entry: sets the code (T1, T2, T6; process.exitCode at T3). */
-  atexitExit(code) {
-    if (this.exitCode !== undefined) this.exitCode = code;
-    else this.requestedCode = code;
   }
 
   /** Step 3 after a full sequence: as the trigger says. */

@@ -31,7 +31,8 @@
 //   world.act(action, results)  one operation now (results gets one Result), no settling
 //   world.settle()       runs every loop until nothing can happen (or `choose` declines)
 //   world.drainSync(stack) → { abandoned, failures }  T3-style: every pending entry called now
-//   world.stacks, world.journal, world.promises[id].outcome, world.loops (in progress)
+//   world.stacks, world.journal, world.loops (in progress)
+//   world.promises[id].outcome  the promises operations returned, numbered as they returned
 //   world.observe()      → [{ size, disposed }] per stack, in stack order
 //   isStuck(world)       loops still in progress after settle(): a wait cycle (never finishes)
 //
@@ -169,7 +170,13 @@ export class ModelWorld {
     const stack = this.resolve({ stack: action.stack });
     try {
       const value = this.#operate(stack, action);
-      results.push(value?.kind === "promise" ? { promise: value.id } : { value: labelOf(value) });
+      if (value?.kind === "promise") {
+        // Numbered as the operation returns (after any calls it made), as a caller sees them.
+        value.id = this.promises.push(value) - 1;
+        results.push({ promise: value.id });
+      } else {
+        results.push({ value: labelOf(value) });
+      }
     } catch (thrown) {
       if (!(thrown instanceof ModelThrow)) throw thrown;
       results.push({ threw: thrown.name });
@@ -258,14 +265,12 @@ export class ModelWorld {
   }
 
   #newPromise(outcome) {
-    const promise = { kind: "promise", id: this.promises.length, outcome };
-    this.promises.push(promise);
-    return promise;
+    return { kind: "promise", outcome };
   }
 
   /** A promise that settles with `loop`'s outcome (STACK-DECISIONS 1: a second call joins). */
-  #join(loop, { internal = false } = {}) {
-    const promise = internal ? { kind: "promise", outcome: undefined } : this.#newPromise(undefined);
+  #join(loop) {
+    const promise = this.#newPromise(undefined);
     loop.joined.push(promise);
     return promise;
   }
@@ -314,7 +319,7 @@ export class ModelWorld {
       // STACK-DECISIONS 4: the child keeps its place; wait there; its error is not ours.
       if (!target.loop) throw new Error(`model invariant: ${target.label} is disposed but still in ${loop.stack.label}`);
       loop.state = "waiting";
-      loop.waitingOn = this.#join(target.loop, { internal: true });
+      loop.waitingOn = this.#join(target.loop);
       loop.propagate = false;
       return true;
     }
@@ -328,7 +333,9 @@ export class ModelWorld {
       return true;
     }
     if (!callNow) return false;
-    this.#call(loop);
+    // Spec DisposeResources awaits each result, except after a synchronous throw: then the next
+    // entry is called at once, still within this step.
+    if (this.#call(loop) === "threw") this.#advance(loop, { callNow });
     return true;
   }
 
@@ -367,17 +374,21 @@ export class ModelWorld {
     return owner.behaviour.fails === "undefined" ? undefined : new ModelFailure(`${owner.label}#${n}`);
   }
 
-  /** Takes the top entry of a ready loop and calls it. */
+  /** Takes the top entry of a ready loop and calls it; returns "threw" if it threw synchronously. */
   #call(loop) {
     const entry = loop.stack.entries.pop();
     const call = this.#invoke(entry);
     if (call.pending) {
       loop.state = "calling";
       this.inFlight.push({ ...call, loop });
-    } else {
-      if (call.failed) this.#fail(loop, call.error);
-      loop.state = "ready";
+      return "pending";
     }
+    loop.state = "ready";
+    if (!call.failed) return "returned";
+    this.#fail(loop, call.error);
+    // A [Symbol.dispose] method is wrapped by the spec (GetDisposeMethod) in a function that
+    // returns a rejected promise instead of throwing; every other function throws as it is.
+    return entry.kind === "use" && entry.value.behaviour.method === "dispose" ? "rejected" : "threw";
   }
 
   /** Calls an entry's function or method: journal, `before` actions, and a sync one's outcome. */

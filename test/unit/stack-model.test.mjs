@@ -92,11 +92,11 @@ describe("the stack model", () => {
     });
     assert.deepEqual(calls, ["f2#1", "f1#1", "f0#1"]);
     const [f2, f1] = world.journal;
-    assert.deepEqual(f2.results, [{ promise: 1 }, { value: "2" }], "s1 is still counted in s0 while it disposes itself");
+    assert.deepEqual(f2.results, [{ promise: 0 }, { value: "2" }], "s1 is still counted in s0 while it disposes itself");
     assert.equal(f1.callee, "f1");
     assert.deepEqual(world.journal.find((event) => event.type === "resume").results, [{ value: "2" }]);
-    assert.deepEqual(world.promises[1].outcome, { rejected: new ModelFailure("f1#1") });
-    assert.deepEqual(world.promises[0].outcome, { resolved: undefined }, "s0.run() resolves: the child's error went to its own caller");
+    assert.deepEqual(world.promises[0].outcome, { rejected: new ModelFailure("f1#1") });
+    assert.deepEqual(world.promises[1].outcome, { resolved: undefined }, "s0.run() resolves: the child's error went to its own caller");
   });
 
   test("run() from inside an entry joins the loop and gets the loop's outcome", () => {
@@ -105,8 +105,8 @@ describe("the stack model", () => {
       steps: [on(0, "defer", { fn: fn(1) }), on(0, "defer", { fn: fn(0) }), on(0, "run")],
     });
     const rejected = { rejected: new ModelFailure("f1#1") };
-    assert.deepEqual(world.journal[0].results, [{ promise: 1 }, { promise: 2 }, { promise: 3 }]);
-    assert.deepEqual(world.promises.map((promise) => promise.outcome), [rejected, rejected, rejected, { resolved: undefined }]);
+    assert.deepEqual(world.journal[0].results, [{ promise: 0 }, { promise: 1 }, { promise: 2 }]);
+    assert.deepEqual(world.promises.map((promise) => promise.outcome), [rejected, rejected, { resolved: undefined }, rejected]);
   });
 
   test("move() during run() ends the loop after the entry in flight", () => {
@@ -119,6 +119,25 @@ describe("the stack model", () => {
       { size: 0, disposed: true },
       { size: 1, disposed: false },
     ]);
+  });
+
+  test("after a synchronous throw the next entry is called at once, as the spec's DisposeResources does (no Await)", () => {
+    // f1 runs inside s0.disposeAsync() itself: its nested promise is returned, and numbered, first.
+    const { world } = runProgram({
+      fns: [sync([], "error"), sync([on(0, "disposeAsync")])],
+      steps: [on(0, "defer", { fn: fn(1) }), on(0, "defer", { fn: fn(0) }), on(0, "disposeAsync")],
+    });
+    assert.deepEqual(world.journal[1].results, [{ promise: 0 }]);
+    assert.deepEqual(world.promises.map((promise) => promise.outcome), [{ resolved: undefined }, { rejected: new ModelFailure("f0#1") }]);
+  });
+
+  test("a throwing [Symbol.dispose] rejects instead (GetDisposeMethod wraps it): the next entry waits", () => {
+    const { world } = runProgram({
+      fns: [sync([on(0, "disposeAsync")])],
+      disposables: [{ ...sync([], "error"), method: "dispose" }],
+      steps: [on(0, "defer", { fn: fn(0) }), on(0, "use", { value: { disposable: 0 } }), on(0, "disposeAsync")],
+    });
+    assert.deepEqual(world.journal[1].results, [{ promise: 1 }], "f0 ran after s0.disposeAsync() returned promise #0");
   });
 
   test("unregister compares with SameValueZero", () => {

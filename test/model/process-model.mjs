@@ -101,7 +101,7 @@ function returnsPromise(entry) {
 }
 
 /** Whether an entry waits for a signal sent at its start (so that the moment is exact). */
-const waits = (entry) => entry.outcome === "hang" || entry.outcome === "ack";
+const waits = (entry) => entry.kind !== "useSync" && (entry.outcome === "hang" || entry.outcome === "ack");
 
 /** Outcomes after which an async entry never settles by itself. */
 const STUCK = new Set(["hang", "exitLater"]);
@@ -319,20 +319,21 @@ class Simulation {
     this.log(`start ${entry.id}`);
     this.started.add(entry.id);
     if (this.runActions(entry, { sync: false })) return 0;
-    if (entry.outcome === "throw") {
-      this.fail(entry);
-      return 0;
-    }
-    if (!returnsPromise(entry)) {
-      this.traceLine(entry, "ok");
-      return 0;
-    }
     this.deliverSignals(entry);
     if (this.halt !== undefined) return 0;
+    if (this.settledAtOnce(entry)) return 0;
     if (STUCK.has(entry.outcome) || (entry.outcome === "ack" && !this.released.has(entry.id))) {
       this.halt = entry.outcome === "exitLater" ? { entry, exit: entry.exitCode } : { entry, timedOut: true };
     }
     return 0;
+  }
+
+  /** A call that threw, or returned no promise, settled at once: reported; returns whether it did. */
+  settledAtOnce(entry) {
+    if (entry.outcome === "throw") this.fail(entry);
+    else if (!returnsPromise(entry)) this.traceLine(entry, "ok");
+    else return false;
+    return true;
   }
 
   /** An awaited async entry settled. */
@@ -440,15 +441,11 @@ class Simulation {
     if (this.pendingSignals.some(({ at }) => at === entry.id)) {
       this.markInvalid(`a signal is sent at "start ${entry.id}", which starts during a synchronous drain`);
     }
+    if (this.cutting && (entry.outcome === "throwLater" || entry.outcome === "exitLater")) {
+      this.markInvalid(`${entry.id}'s timer would fire during the flush after a T5/T7 cut, or not: timing decides`);
+    }
     if (this.runActions(entry, { sync: true })) return 0;
-    if (entry.outcome === "throw") {
-      this.fail(entry);
-      return 0;
-    }
-    if (!returnsPromise(entry)) {
-      this.traceLine(entry, "ok");
-      return 0;
-    }
+    if (this.settledAtOnce(entry)) return 0;
     // Called, not awaited: whatever it does later may still happen before the process ends.
     if (["reject", "delay", "throwLater", "ack"].includes(entry.outcome)) this.log(`end ${entry.id}`, true);
     this.traceLine(entry, "unfinished");

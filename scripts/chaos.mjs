@@ -11,14 +11,15 @@
 // Options: --seed N (default: random, printed), --count N (programs per runtime, default 1000),
 // --storm N (storm children per runtime, default 1000), --model N (model-test programs,
 // default 2000), --parts model,programs,storm (default all three), --shrink-seconds N (per
-// cause, default 120). ATEXIT_RUNTIMES narrows the runtimes. Exits 1 if anything disagreed.
+// cause, default 120), --max-causes N (causes shrunk, most frequent first, default 30).
+// ATEXIT_RUNTIMES narrows the runtimes. Exits 1 if anything disagreed.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 
 import { assertAllPresent, repoRoot } from "../test/runtimes.mjs";
 import { selectedRuntimes } from "../test/exit/child.mjs";
-import { failureReport, mismatch, programProperty } from "../test/exit/generated-programs.mjs";
+import { causeOf, failureReport, programProperty } from "../test/exit/generated-programs.mjs";
 import { runStormChild } from "../test/exit/storm.mjs";
 import { processProgramArbitrary } from "../test/model/process-arbitraries.mjs";
 import { checkProgram } from "../test/model/process-program.mjs";
@@ -31,6 +32,7 @@ const { values: options } = parseArgs({
     model: { type: "string", default: "2000" },
     parts: { type: "string", default: "model,programs,storm" },
     "shrink-seconds": { type: "string", default: "120" },
+    "max-causes": { type: "string", default: "30" },
   },
 });
 const seed = options.seed === undefined ? Date.now() % 2 ** 31 : Number(options.seed);
@@ -72,23 +74,6 @@ if (parts.has("model")) {
 
 // ---- 2. generated programs ----------------------------------------------------------------------
 
-/** A failure's cause, as far as its shape tells: which aspects differ, and how (names and numbers left out). */
-function causeOf({ actual, expected }) {
-  const general = (line) => line.replace(/\be\d+\b/g, "E").replace(/\d+(\.\d+)?/g, "N").replace(/R_E|V_E|v-E/g, "X");
-  const aspects = [];
-  if (JSON.stringify(actual.end) !== JSON.stringify(expected.end)) aspects.push(`ends ${JSON.stringify(actual.end)} instead of ${JSON.stringify(expected.end)}`.replace(/\d+/g, "N"));
-  if (JSON.stringify(actual.journal) !== JSON.stringify(expected.journal)) {
-    const missing = expected.journal.filter((line) => !actual.journal.includes(line)).length;
-    const extra = actual.journal.filter((line) => !expected.journal.includes(line)).length;
-    aspects.push(missing > 0 ? "journal lacks lines" : extra > 0 ? "journal has extra lines" : "journal out of order");
-  }
-  const firstDiff = (a, b) => a.findIndex((line, index) => line !== b[index]);
-  const index = firstDiff(actual.atexitLines.length >= expected.atexitLines.length ? actual.atexitLines : expected.atexitLines, actual.atexitLines.length >= expected.atexitLines.length ? expected.atexitLines : actual.atexitLines);
-  if (index !== -1) aspects.push(`atexit line ${JSON.stringify(general(actual.atexitLines[index] ?? "(none)"))} where the model has ${JSON.stringify(general(expected.atexitLines[index] ?? "(none)"))}`);
-  else if (JSON.stringify(actual.stderrFacts) !== JSON.stringify(expected.stderrFacts)) aspects.push("the error under a line differs");
-  return aspects.join("; ");
-}
-
 async function programsOn(runtime) {
   const stats = { run: 0, agreed: 0, causes: new Map() };
   let runIndex = 0;
@@ -114,34 +99,46 @@ if (parts.has("programs")) {
   const since = performance.now();
   console.log(`\n## 2. generated programs: ${options.count} a runtime, against the process model`);
   const results = await Promise.all(runtimes.map(async (runtime) => ({ runtime, stats: await programsOn(runtime) })));
-  const shrunk = new Map(); // cause → its minimal program, shrunk once on the first runtime that showed it
   for (const { runtime, stats } of results) {
     console.log(`${runtime.name}: ${stats.run} programs, ${stats.agreed} agree, ${stats.run - stats.agreed} disagree (${stats.causes.size} causes)`);
     for (const [cause, { count }] of stats.causes) console.log(`  ${String(count).padStart(5)} × ${cause}`);
   }
+  // Each cause is shrunk once, on the first runtime that showed it, most frequent first.
+  const causes = new Map();
   for (const { runtime, stats } of results) {
-    for (const [cause, { firstRun }] of stats.causes) {
-      if (shrunk.has(cause)) continue;
-      failed = true;
-      const property = programProperty(runtime, { shrinkBudgetMs: Number(options["shrink-seconds"]) * 1000 });
-      const details = await fc.check(property, { seed, path: String(firstRun) });
-      if (!details.failed) {
-        console.log(`\n### ${runtime.name}: "${cause}" did not fail again when replayed (a timing-dependent failure)`);
-        shrunk.set(cause, undefined);
-        continue;
-      }
-      const [program] = details.counterexample;
-      const others = [];
-      for (const other of runtimes) {
-        if (other === runtime) continue;
-        const checked = await checkProgram(other, program, { deadlineMs: program.timeout + 5000 });
-        if (!checked.agrees) others.push(other.name);
-      }
-      shrunk.set(cause, program);
-      const replay = () => `node scripts/chaos.mjs --parts programs --seed ${seed} (run ${firstRun} of ${runtime.name})`;
-      console.log(`\n### cause: ${cause}\n(also fails on: ${others.join(", ") || "no other runtime"})\n${failureReport(runtime, details, { replay })}`);
+    for (const [cause, { count, firstRun }] of stats.causes) {
+      const known = causes.get(cause) ?? { count: 0, runtime, firstRun };
+      known.count += count;
+      causes.set(cause, known);
     }
   }
+  if (causes.size > 0) failed = true;
+  const ranked = [...causes].sort(([, a], [, b]) => b.count - a.count);
+  const printed = new Map(); // a minimal program (as JSON) → the cause it was printed under
+  for (const [cause, { runtime, firstRun }] of ranked.slice(0, Number(options["max-causes"]))) {
+    const property = programProperty(runtime, { cause, shrinkBudgetMs: Number(options["shrink-seconds"]) * 1000 });
+    const details = await fc.check(property, { seed, path: String(firstRun) });
+    if (!details.failed) {
+      console.log(`\n### cause: ${cause}\n(${runtime.name}, run ${firstRun}: did not fail again when replayed, so it depends on timing)`);
+      continue;
+    }
+    const [program] = details.counterexample;
+    const key = JSON.stringify(program);
+    if (printed.has(key)) {
+      console.log(`\n### cause: ${cause}\n(shrinks to the program printed under "${printed.get(key)}")`);
+      continue;
+    }
+    printed.set(key, cause);
+    const others = [];
+    for (const other of runtimes) {
+      if (other === runtime) continue;
+      const checked = await checkProgram(other, program, { deadlineMs: program.timeout + 5000 });
+      if (!checked.agrees) others.push(other.name);
+    }
+    const replay = () => `node scripts/chaos.mjs --parts programs --seed ${seed} --count ${options.count} (run ${firstRun} on ${runtime.name})`;
+    console.log(`\n### cause: ${cause}\n(also fails on: ${others.join(", ") || "no other runtime"})\n${failureReport(runtime, details, { replay })}`);
+  }
+  if (ranked.length > Number(options["max-causes"])) console.log(`\n(${ranked.length - Number(options["max-causes"])} rarer causes not shrunk: --max-causes)`);
   console.log(`(${seconds(since)})`);
 }
 

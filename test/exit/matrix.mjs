@@ -10,7 +10,7 @@ export const TRIGGERS = ["T1", "T2", "T3", "T4", "T5", "T5′", "T6", "T7"];
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 const MODEL_OUTCOME = { returns: "return", throws: "throw", rejects: "reject", hangs: "hang" };
 /** The deadline of a child that must time out (T7): short, since the hanging entry runs first. */
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 300;
 /** The deadline of a child whose hanging entry must receive a signal before it times out (T5′). */
 const SIGNAL_THEN_TIMEOUT_MS = 1000;
 /** The deadline of every other child: far above what its entries take (a few 20 ms delays). */

@@ -240,14 +240,22 @@ export function sideBySide(prediction, outcome) {
     const wanted = prediction.lines[k];
     return wanted !== undefined && linePattern(wanted.text).test(line) ? wanted.text : line;
   });
-  prediction.lines.forEach(({ text, next }, k) => {
-    if (next === undefined) return;
+  // The line under each expected failure line: found by matching, in order, so that a missing or
+  // extra line elsewhere does not shift every fact after it.
+  let from = 0;
+  for (const { text, next } of prediction.lines) {
+    if (next === undefined) continue;
     const fact = `the line after "${text}" contains "${next}"`;
     expected.stderrFacts.push(fact);
-    const index = atexitIndexes[k];
-    if (index !== undefined && stderrLines[index + 1]?.includes(next)) actual.stderrFacts.push(fact);
-    else actual.stderrFacts.push(`the line after "${actual.atexitLines[k] ?? "(no such line)"}" is "${stderrLines[(index ?? -2) + 1] ?? ""}"`);
-  });
+    const k = atexitIndexes.findIndex((index, position) => position >= from && linePattern(text).test(stderrLines[index]));
+    if (k === -1) {
+      actual.stderrFacts.push(`no line "${text}"`);
+      continue;
+    }
+    from = k + 1;
+    const under = stderrLines[atexitIndexes[k] + 1] ?? "";
+    actual.stderrFacts.push(under.includes(next) ? fact : `the line after "${text}" is "${under}"`);
+  }
   for (const text of prediction.stderrIncludes) {
     const fact = `stderr contains "${text}"`;
     expected.stderrFacts.push(fact);

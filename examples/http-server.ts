@@ -37,7 +37,7 @@ log(`listening on http://127.0.0.1:${port}`);
   log(`GET / -> ${response.status} ${(await response.text()).trim()}`);
 }
 
-atexit.exiting.then((reason) => log(`termination started: ${reason.kind} ${reason.signal ?? ""}`));
+atexit.exiting.then((reason) => log(`termination started: ${reason.kind === "signal" ? `${reason.kind} ${reason.signal}` : reason.kind}`));
 setTimeout(() => {
   log("sending SIGTERM to myself, as an orchestrator would");
   process.kill(process.pid, "SIGTERM");

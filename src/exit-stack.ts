@@ -1,180 +1,31 @@
 /**
  * `ExitStack`: an `AsyncDisposableStack` with Python's removal operations.
  *
- * Pure data structure: it knows nothing about processes, signals or runtimes.
- * The process registry (registry.ts) drives it through {@link internals}.
- *
- * Storage: one flat array, three slots per entry (`kind`, `fn`, `value`), so
- * registering is three pushes and an entry costs about 24 bytes. Removal
- * leaves a tombstone (`REMOVED`); tombstones on top are popped at once and
- * the array is compacted when they outnumber live entries, so every
- * operation stays amortised O(1). `unregister` finds entries through an
- * index that is built lazily (only once `unregister` is first used) and
- * caught up incrementally, so registration never pays for it.
+ * The public face of a stack: it validates what comes in (eagerly, so that a
+ * bad call changes nothing) and hands the rest on. What an entry is lives in
+ * entry.ts, how entries are kept in entry-list.ts, how they are disposed in
+ * disposal.ts. It knows nothing about processes, signals or runtimes.
  */
+import { describe } from "./describe.js";
+import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, RESOURCE, SCOPE, SYNC_METHOD } from "./entry.js";
+import { EntryList } from "./entry-list.js";
+import { disposeEntries } from "./disposal.js";
+import { knownResource } from "./resources.js";
+import { isScopeOf, leaveParent, StackCore } from "./stack-core.js";
 
-import { suppressedError } from "./suppressed-error.js";
-
-// Entry kinds: the first slot of an entry. Plain numbers keep the slots array packed.
-/** `fn()`: `defer(fn)`, `register(fn)`. */
-const CALL = 0;
-/** `fn(...value)`: `register(fn, ...args)`; `value` is the argument array. */
-const CALL_ARGS = 1;
-/** `fn(value)`: `adopt(value, fn)`. */
-const ADOPT = 2;
-/** `fn.call(value)`, awaited: `use(value)` with `[Symbol.asyncDispose]`. */
-const ASYNC_METHOD = 3;
-/** `fn.call(value)`, its result not awaited: `use(value)` with only `[Symbol.dispose]`. */
-const SYNC_METHOD = 4;
-/** `fn(value.deref())` if still alive: `adoptWeak(value, fn)`; `value` is a `WeakRef`. */
-const WEAK = 5;
-/** a child stack from `scope()`; `value` is the child. */
-const SCOPE = 6;
-/** a removed entry (tombstone). */
-const REMOVED = 7;
-
-const STRIDE = 3;
-/** Below this many slots, tombstones are never compacted away (not worth it). */
-const COMPACT_MIN_SLOTS = 3 * 64;
-
-/** An entry kind, as handed to an {@link EntryObserver}. */
-export type EntryKind = number;
-
-/**
- * Watches a disposal run by the process registry: which entry runs now (to
- * name a stuck one), and each failure as it happens (isolation rule).
- */
-export interface EntryObserver {
-  /** An entry is about to be called. */
-  enter(kind: EntryKind, fn: unknown, value: unknown): void;
-  /** The entry settled; `failed` says whether `error` is meaningful. */
-  leave(failed: boolean, error: unknown): void;
-  /** Whether the synchronous drain must report every entry (the trace), not only failures. */
-  traced(): boolean;
-}
-
-/** The outcome of a disposal loop: the spec's completion record, reduced. */
-interface Completion {
-  failed: boolean;
-  error: unknown;
-}
-
-type AnyFunction = (...args: never[]) => unknown;
-
-/** Describes a received value for an error message: `42 (number)`, `null`, `[object Object] (object)`. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  const type = typeof value;
-  if (type === "function") return `function ${(value as AnyFunction).name || "(anonymous)"}`;
-  if (type === "string") return `${JSON.stringify(value)} (string)`;
-  if (type === "symbol" || type === "bigint") return `${String(value)} (${type})`;
-  if (type === "object") {
-    const name = constructorName(value);
-    return name === "Object" || name === undefined ? `${safeString(value)} (object)` : `an instance of ${name}`;
-  }
-  return `${String(value)} (${type})`;
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return "[object]";
-  }
-}
-
-function constructorName(value: unknown): string | undefined {
-  try {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "" ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A human name for an entry, for the timeout message and the trace. */
-export function describeEntry(kind: EntryKind, fn: unknown, value: unknown): string {
-  const fnName = typeof fn === "function" && fn.name ? fn.name : "anonymous function";
-  switch (kind) {
-    case CALL:
-    case CALL_ARGS:
-      return fnName;
-    case ADOPT:
-      return `${fnName} (adopting ${describeResource(value)})`;
-    case WEAK: {
-      const target = (value as WeakRef<object>).deref();
-      return `${fnName} (adopting ${target === undefined ? "a collected value" : describeResource(target)})`;
-    }
-    case ASYNC_METHOD:
-      return `${describeResource(value)}[Symbol.asyncDispose]`;
-    case SYNC_METHOD:
-      return `${describeResource(value)}[Symbol.dispose]`;
-    case SCOPE:
-      return "scope()";
-    default:
-      return "entry";
-  }
-}
-
-function describeResource(value: unknown): string {
-  if (typeof value === "function") return value.name || "anonymous function";
-  if (typeof value === "object" && value !== null) return constructorName(value) ?? "object";
-  return String(value);
-}
+/** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
+const BRAND = Symbol.for("atexit.ExitStack");
 
 function isObject(value: unknown): value is object {
   return (typeof value === "object" && value !== null) || typeof value === "function";
 }
 
-function isThenable(value: unknown): boolean {
-  return isObject(value) && typeof (value as { then?: unknown }).then === "function";
+function assertCallback(name: string, value: unknown): void {
+  if (typeof value !== "function") throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
 }
 
-/** Positions of a target's entries: one number, or an array once there are more. */
-type Positions = number | number[];
-
-/**
- * Target → positions: a WeakMap for objects (it must not keep an `adoptWeak`
- * value alive), a Map for primitives (`adopt("worker-7", stop)` is legal).
- */
-interface TargetIndex {
-  objects: WeakMap<object, Positions>;
-  primitives: Map<unknown, Positions>;
-}
-
-function addPosition(targets: TargetIndex, key: unknown, position: number): void {
-  const index: { get(key: unknown): Positions | undefined; set(key: unknown, value: Positions): unknown } = isObject(key)
-    ? (targets.objects as WeakMap<object, Positions> as never)
-    : targets.primitives;
-  const current = index.get(key);
-  // Positions are indexed in increasing order, so one at or above `position` is
-  // stale (its slot was popped and reused): drop it, keeping each list sorted and
-  // no longer than the slots, however often slots are reused.
-  if (current === undefined || (typeof current === "number" && current >= position)) index.set(key, position);
-  else if (typeof current === "number") index.set(key, [current, position]);
-  else {
-    while (current.length > 0 && (current[current.length - 1] as number) >= position) current.pop();
-    current.push(position);
-  }
-}
-
-/** Friend access for registry.ts; not part of the public surface. */
-export interface ExitStackInternals {
-  /** Called with `true` when the stack gains its first entry, `false` when it loses its last. */
-  observeOccupancy(stack: ExitStack, onChange: (occupied: boolean) => void): void;
-  /** Runs the disposal loop, stack left open for new entries; never rejects. */
-  dispose(stack: ExitStack, observer: EntryObserver | undefined): Promise<Completion>;
-  /** Calls every pending entry synchronously; returns how many returned a promise that cannot be awaited. */
-  drainSync(stack: ExitStack, observer: EntryObserver): number;
-  /** Marks the stack disposed (after an explicit `disposeAsync` of the registry). */
-  markDisposed(stack: ExitStack): void;
-  /** Whether the stack is disposed. */
-  isDisposed(stack: ExitStack): boolean;
-}
-
-/** Set once by the class's static block. */
-export let internals!: ExitStackInternals;
+/** The state behind a stack, for the process registry (registry.ts); not part of the public surface. */
+export let coreOf!: (stack: ExitStack) => StackCore;
 
 /**
  * A stack of cleanup entries with the semantics of TC39's `AsyncDisposableStack`
@@ -195,52 +46,24 @@ export let internals!: ExitStackInternals;
  * ```
  */
 export class ExitStack implements AsyncDisposable {
-  /** Entries, three slots each: kind, fn, value. */
-  #slots: unknown[] = [];
-  /** Live (non-removed) entries. */
-  #size = 0;
-  #disposed = false;
-  /** `use(null)` was called: spec DisposeResources then awaits once even if nothing else did. */
-  #needsAwait = false;
-  /** target → positions in #slots; built lazily by the first `unregister`. */
-  #index: TargetIndex | undefined = undefined;
-  /** Slots below this position are in #index. */
-  #indexedUpTo = 0;
-  /** For a `scope()` child: the stack that holds it as an entry. */
-  #parent: ExitStack | undefined = undefined;
-  /** Removes `adoptWeak` entries whose value was collected. Created on first use. */
-  #finalizer: FinalizationRegistry<WeakRef<object>> | undefined = undefined;
-  #onOccupancy: ((occupied: boolean) => void) | undefined = undefined;
-  /** The completion the disposal loop in progress is filling in; undefined when none runs. */
-  #running: Completion | undefined = undefined;
-  /** Settles with #running's completion when that loop ends: a second caller joins it instead of racing it. */
-  #activeLoop: Promise<Completion> | undefined = undefined;
-  /** The function and value of the entry #popEntry took last. */
-  #poppedFn: unknown = undefined;
-  #poppedValue: unknown = undefined;
-  /** The largest #slots length since the array was last made afresh (see #afterRemoval). */
-  #peak = 0;
-  /** Tombstones outnumber live entries: compact before the next push. */
-  #compactPending = false;
+  readonly #core = new StackCore();
 
   static {
-    internals = {
-      observeOccupancy(stack, onChange) {
-        stack.#onOccupancy = onChange;
-      },
-      dispose(stack, observer) {
-        return stack.#disposeEntries(observer, false) as Promise<Completion>;
-      },
-      drainSync(stack, observer) {
-        return stack.#drainSync(observer);
-      },
-      markDisposed(stack) {
-        stack.#disposed = true;
-      },
-      isDisposed(stack) {
-        return stack.#disposed;
-      },
-    };
+    coreOf = (stack) => stack.#core;
+  }
+
+  /**
+   * `true` for an ExitStack of any copy of atexit in this thread (the ESM and
+   * CommonJS builds, two installed versions); subclasses keep the ordinary rule.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ExitStack) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (!isObject(value)) return false;
+    try {
+      return #core in value || (value as Record<symbol, unknown>)[BRAND] === true;
+    } catch {
+      return false; // a revoked Proxy
+    }
   }
 
   /**
@@ -253,11 +76,12 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   get disposed(): boolean {
-    return this.#disposed;
+    return this.#core.disposed;
   }
 
   /**
-   * The number of pending entries. `use(null)` and `use(undefined)` are not counted.
+   * The number of pending entries (a `scope()` counts as one). `use(null)` and
+   * `use(undefined)` are not counted.
    *
    * @example
    * ```ts
@@ -266,7 +90,7 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   get size(): number {
-    return this.#size;
+    return this.#core.entries.size;
   }
 
   /**
@@ -283,25 +107,30 @@ export class ExitStack implements AsyncDisposable {
    * const server = stack.use(http.createServer(handler).listen(8080));
    * ```
    */
-  use<T>(value: T): T {
-    this.#assertOpen("use");
+  use<T extends AsyncDisposable | Disposable | null | undefined>(value: T): T {
+    const core = this.#open("use");
     if (value === null || value === undefined) {
-      this.#needsAwait = true;
+      core.needsAwait = true;
       return value;
     }
     if (!isObject(value)) {
       throw new TypeError(`Expected \`value\` to be an object with [Symbol.asyncDispose] or [Symbol.dispose], null or undefined, got ${describe(value)}`);
     }
     // Spec GetDisposeMethod(V, async-dispose): asyncDispose first, then dispose.
-    const asyncMethod = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
+    const known = knownResource(value);
+    if (known !== undefined) {
+      core.entries.push(record(RESOURCE, undefined, known));
+      return value;
+    }
+    const asyncMethod: unknown = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
     if (asyncMethod !== undefined && asyncMethod !== null) {
       if (typeof asyncMethod !== "function") {
         throw new TypeError(`Expected \`value[Symbol.asyncDispose]\` to be a function, got ${describe(asyncMethod)}`);
       }
-      this.#push(ASYNC_METHOD, asyncMethod, value);
+      core.entries.push(record(ASYNC_METHOD, asyncMethod as () => unknown, value));
       return value;
     }
-    const syncMethod = (value as Partial<Disposable>)[Symbol.dispose];
+    const syncMethod: unknown = (value as Partial<Disposable>)[Symbol.dispose];
     if (typeof syncMethod !== "function") {
       throw new TypeError(
         syncMethod === undefined || syncMethod === null
@@ -309,7 +138,7 @@ export class ExitStack implements AsyncDisposable {
           : `Expected \`value[Symbol.dispose]\` to be a function, got ${describe(syncMethod)}`,
       );
     }
-    this.#push(SYNC_METHOD, syncMethod, value);
+    core.entries.push(record(SYNC_METHOD, syncMethod as () => unknown, value));
     return value;
   }
 
@@ -325,11 +154,9 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   adopt<T>(value: T, onDispose: (value: T) => unknown): T {
-    this.#assertOpen("adopt");
-    if (typeof onDispose !== "function") {
-      throw new TypeError(`Expected \`onDispose\` to be a function, got ${describe(onDispose)}`);
-    }
-    this.#push(ADOPT, onDispose, value);
+    const core = this.#open("adopt");
+    assertCallback("onDispose", onDispose);
+    core.entries.push(record(ADOPT, onDispose as (value: unknown) => unknown, value));
     return value;
   }
 
@@ -344,11 +171,9 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   defer(onDispose: () => unknown): void {
-    this.#assertOpen("defer");
-    if (typeof onDispose !== "function") {
-      throw new TypeError(`Expected \`onDispose\` to be a function, got ${describe(onDispose)}`);
-    }
-    this.#push(CALL, onDispose, undefined);
+    const core = this.#open("defer");
+    assertCallback("onDispose", onDispose);
+    core.entries.push(onDispose);
   }
 
   /**
@@ -363,12 +188,10 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   register<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): F {
-    this.#assertOpen("register");
-    if (typeof fn !== "function") {
-      throw new TypeError(`Expected \`fn\` to be a function, got ${describe(fn)}`);
-    }
-    if (args.length === 0) this.#push(CALL, fn, undefined);
-    else this.#push(CALL_ARGS, fn, args);
+    const core = this.#open("register");
+    assertCallback("fn", fn);
+    if (args.length === 0) core.entries.push(fn as () => unknown);
+    else core.entries.push(record(CALL_ARGS, fn as unknown as (...args: unknown[]) => unknown, args));
     return fn;
   }
 
@@ -382,6 +205,8 @@ export class ExitStack implements AsyncDisposable {
    * with SameValueZero, so `unregister(fn)` never matches a different function.
    *
    * @returns whether any entry was removed.
+   * @throws {TypeError} for one of this stack's own `scope()` children: a scope
+   *   is a part of its parent; end it with `disposeAsync()` or `move()`.
    * @example
    * ```ts
    * const flush = atexit.register(() => log.flush());
@@ -389,7 +214,13 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   unregister(target: unknown): boolean {
-    return this.#removeTarget(target);
+    const core = this.#core;
+    if (target instanceof ExitStack && #core in target && isScopeOf(target.#core, core)) {
+      throw new TypeError(
+        "Expected a registered function or resource, got a scope() of this stack: a scope is a part of its parent; end it with `await scope.disposeAsync()` (its entries then run) or take its entries with `scope.move()`",
+      );
+    }
+    return core.entries.removeTarget(target);
   }
 
   /**
@@ -405,23 +236,23 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   adoptWeak<T extends object>(value: T, onDispose: (value: T) => unknown): T {
-    this.#assertOpen("adoptWeak");
+    const core = this.#open("adoptWeak");
     if (!isObject(value)) {
       throw new TypeError(`Expected \`value\` to be an object (it is held weakly), got ${describe(value)}`);
     }
-    if (typeof onDispose !== "function") {
-      throw new TypeError(`Expected \`onDispose\` to be a function, got ${describe(onDispose)}`);
-    }
-    const ref = new WeakRef(value);
-    this.#watch(ref, value);
-    this.#push(WEAK, onDispose, ref);
+    assertCallback("onDispose", onDispose);
+    const entry = record(ADOPT_WEAK, onDispose as (value: object) => unknown, new WeakRef(value));
+    core.entries.watch(entry, value);
+    core.entries.push(entry);
     return value;
   }
 
   /**
    * Opens a child stack that is an entry of this one, at this position.
-   * Disposing the child (at the end of an `await using` block, say) removes it
-   * from this stack; disposing this stack first disposes the child in its place.
+   * Disposing the child (at the end of an `await using` block, say) runs its
+   * entries and then removes it from this stack; disposing this stack first
+   * disposes the child in its place (or, if the child's own disposal is under
+   * way, waits for it there).
    *
    * @example
    * ```ts
@@ -433,16 +264,20 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   scope(): ExitStack {
-    this.#assertOpen("scope");
+    const core = this.#open("scope");
     const child = new ExitStack();
-    child.#parent = this;
-    this.#push(SCOPE, undefined, child);
+    const childCore = child.#core;
+    const entry = record(SCOPE, undefined, childCore);
+    childCore.container = core.entries;
+    childCore.record = entry;
+    core.entries.push(entry);
     return child;
   }
 
   /**
    * As `AsyncDisposableStack.prototype.move`: a new `ExitStack` takes every
-   * pending entry, in order, and this stack becomes disposed.
+   * pending entry, in order, and this stack becomes disposed (a `scope()` child
+   * then leaves its parent; the new stack is not a scope).
    *
    * @throws {ReferenceError} if the stack is disposed.
    * @example
@@ -453,26 +288,19 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   move(): ExitStack {
-    this.#assertOpen("move");
+    const core = this.#open("move");
     const next = new ExitStack();
-    const slots = this.#slots;
-    next.#slots = slots;
-    next.#size = this.#size;
-    next.#needsAwait = this.#needsAwait;
-    for (let i = 0; i < slots.length; i += STRIDE) {
-      const kind = slots[i];
-      if (kind === SCOPE) (slots[i + 2] as ExitStack).#parent = next;
-      else if (kind === WEAK) {
-        const target = (slots[i + 2] as WeakRef<object>).deref();
-        if (target !== undefined) next.#watch(slots[i + 2] as WeakRef<object>, target);
-      }
-    }
-    const wasOccupied = this.#size > 0;
-    this.#slots = [];
-    this.#size = 0;
-    this.#resetIndex();
-    this.#disposed = true;
-    if (wasOccupied) this.#onOccupancy?.(false);
+    const moved = core.entries;
+    // The list moves whole (its scope children and weak entries keep pointing at it);
+    // whoever watches this stack's occupancy keeps watching this stack.
+    core.entries = new EntryList(moved.onOccupancy);
+    moved.onOccupancy = undefined;
+    next.#core.entries = moved;
+    next.#core.needsAwait = core.needsAwait;
+    core.needsAwait = false;
+    core.disposed = true;
+    if (moved.size > 0) core.entries.onOccupancy?.(false);
+    leaveParent(core);
     return next;
   }
 
@@ -491,13 +319,13 @@ export class ExitStack implements AsyncDisposable {
   disposeAsync(): Promise<void> {
     // Not an async function: the returned promise must settle in the same
     // microtask turn as the native AsyncDisposableStack's.
-    if (!(isObject(this) && #disposed in this)) {
+    if (!(isObject(this) && #core in this)) {
       return Promise.reject(new TypeError(`Expected \`this\` to be an ExitStack, got ${describe(this)}`));
     }
-    if (this.#disposed) return Promise.resolve();
-    this.#disposed = true;
-    this.#detachFromParent();
-    return this.#disposeEntries(undefined, true) as Promise<void>;
+    const core = this.#core;
+    if (core.disposed) return Promise.resolve();
+    core.disposed = true;
+    return disposeEntries(core, undefined, true);
   }
 
   /** Same function as {@link ExitStack.disposeAsync}, so `await using` works. */
@@ -507,6 +335,7 @@ export class ExitStack implements AsyncDisposable {
   /**
    * Python's `_run_exitfuncs`: disposes what is pending now, like
    * `disposeAsync`, but the stack stays open; entries added meanwhile run next.
+   * Called while a disposal of this stack is in progress, it joins that one.
    *
    * @returns a promise that rejects with the chained error if any entry failed.
    * @example
@@ -515,7 +344,7 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   run(): Promise<void> {
-    return this.#disposeEntries(undefined, true) as Promise<void>;
+    return disposeEntries(this.#core, undefined, true);
   }
 
   /**
@@ -528,350 +357,13 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   clear(): void {
-    const wasOccupied = this.#size > 0;
-    this.#slots.length = 0;
-    this.#size = 0;
-    this.#resetIndex();
-    if (wasOccupied) this.#onOccupancy?.(false);
+    this.#core.entries.clear();
   }
 
-  // ---- internals -------------------------------------------------------
-
-  #assertOpen(method: string): void {
-    if (this.#disposed) {
-      throw new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
-    }
-  }
-
-  #push(kind: EntryKind, fn: unknown, value: unknown): void {
-    if (this.#compactPending) this.#compact();
-    this.#slots.push(kind, fn, value);
-    if (this.#size++ === 0) this.#onOccupancy?.(true);
-  }
-
-  #watch(ref: WeakRef<object>, value: object): void {
-    // No unregister token: Bun's FinalizationRegistry is quadratic with them,
-    // and a callback for an entry that is already gone finds nothing to remove.
-    this.#finalizer ??= new FinalizationRegistry((collected) => this.#removeTarget(collected));
-    this.#finalizer.register(value, ref);
-  }
-
-  #detachFromParent(): void {
-    const parent = this.#parent;
-    if (parent !== undefined) {
-      this.#parent = undefined;
-      parent.#removeTarget(this);
-    }
-  }
-
-  #resetIndex(): void {
-    this.#compactPending = false;
-    this.#index = undefined;
-    this.#indexedUpTo = 0;
-  }
-
-  /** Catches the index up with the slots pushed since it was last used. */
-  #catchUpIndex(): TargetIndex {
-    const index = (this.#index ??= { objects: new WeakMap(), primitives: new Map() });
-    const slots = this.#slots;
-    for (let i = this.#indexedUpTo; i < slots.length; i += STRIDE) {
-      const kind = slots[i];
-      const fn = slots[i + 1];
-      const value = slots[i + 2];
-      switch (kind) {
-        case CALL:
-        case CALL_ARGS:
-          addPosition(index, fn, i);
-          break;
-        case ADOPT:
-          addPosition(index, fn, i);
-          addPosition(index, value, i);
-          break;
-        case ASYNC_METHOD:
-        case SYNC_METHOD:
-        case SCOPE:
-          addPosition(index, value, i);
-          break;
-        case WEAK: {
-          addPosition(index, fn, i);
-          addPosition(index, value, i); // the WeakRef, for the finalizer
-          const target = (value as WeakRef<object>).deref();
-          if (target !== undefined) addPosition(index, target, i);
-          break;
-        }
-      }
-    }
-    this.#indexedUpTo = slots.length;
-    if (slots.length > this.#peak) this.#peak = slots.length;
-    return index;
-  }
-
-  /** Does the entry at `i` belong to `target`? (Index positions may be stale.) */
-  #matches(i: number, target: unknown): boolean {
-    const slots = this.#slots;
-    if (i >= slots.length) return false;
-    const kind = slots[i];
-    const value = slots[i + 2];
-    switch (kind) {
-      case CALL:
-      case CALL_ARGS:
-        return slots[i + 1] === target;
-      case ADOPT:
-        return slots[i + 1] === target || value === target;
-      case ASYNC_METHOD:
-      case SYNC_METHOD:
-      case SCOPE:
-        return value === target;
-      case WEAK:
-        return slots[i + 1] === target || value === target || (target !== undefined && (value as WeakRef<object>).deref() === target);
-      default:
-        return false;
-    }
-  }
-
-  #removeTarget(target: unknown): boolean {
-    if (this.#size === 0) return false;
-    const targets = this.#catchUpIndex();
-    const index = isObject(target) ? targets.objects : targets.primitives;
-    const positions = index.get(target as object);
-    // No delete: stale positions are rejected by #matches, and a delete costs more than it saves.
-    if (positions === undefined) return false;
-    let removed = 0;
-    if (typeof positions === "number") removed = this.#removeAt(positions, target);
-    else for (const position of positions) removed += this.#removeAt(position, target);
-    if (removed === 0) return false;
-    this.#afterRemoval();
-    return true;
-  }
-
-  #removeAt(i: number, target: unknown): number {
-    if (!this.#matches(i, target)) return 0;
-    const slots = this.#slots;
-    if (slots[i] === SCOPE) (slots[i + 2] as ExitStack).#parent = undefined;
-    slots[i] = REMOVED;
-    slots[i + 1] = undefined;
-    slots[i + 2] = undefined;
-    this.#size--;
-    return 1;
-  }
-
-  /**
-   * Pops tombstones off the top, then decides once whether to compact:
-   * - at once when the stack is empty, when tombstones are four times the live
-   *   entries, or when it shrank to a quarter of its peak (a shortened array and
-   *   the index's tables keep their capacity: 10^6 collected adoptWeak entries
-   *   would otherwise hold tens of MB for good);
-   * - at the next push when tombstones merely outnumber live entries, so that a
-   *   run of `unregister` calls does not rebuild the index over and over.
-   */
-  #afterRemoval(): void {
-    const slots = this.#slots;
-    let length = slots.length;
-    while (length > 0 && slots[length - STRIDE] === REMOVED) length -= STRIDE;
-    if (length !== slots.length) {
-      slots.length = length;
-      if (this.#indexedUpTo > length) this.#indexedUpTo = length;
-    }
-    const size = this.#size;
-    const tombstones = length / STRIDE - size;
-    const large = length >= COMPACT_MIN_SLOTS;
-    if (size === 0 || (large && tombstones > 4 * size) || (this.#peak >= COMPACT_MIN_SLOTS && length < this.#peak / 4)) {
-      this.#compact();
-    } else if (large && tombstones > size) {
-      this.#compactPending = true;
-    }
-    if (size === 0) this.#onOccupancy?.(false);
-  }
-
-  /**
-   * Removes the tombstones, keeping the order of live entries. The live ones go
-   * to a fresh array: shortening the old one would keep its whole backing store.
-   */
-  #compact(): void {
-    this.#compactPending = false;
-    const slots = this.#slots;
-    const live: unknown[] = [];
-    for (let i = 0; i < slots.length; i += STRIDE) {
-      if (slots[i] !== REMOVED) live.push(slots[i], slots[i + 1], slots[i + 2]);
-    }
-    this.#slots = live;
-    this.#peak = live.length;
-    this.#resetIndex();
-  }
-
-  /**
-   * Takes the top entry off the slots for a disposal loop: returns its kind
-   * (REMOVED for a tombstone) and leaves its function and value in
-   * #poppedFn/#poppedValue.
-   */
-  #popEntry(): number {
-    const slots = this.#slots;
-    this.#poppedValue = slots.pop();
-    this.#poppedFn = slots.pop();
-    const kind = slots.pop() as number;
-    if (this.#indexedUpTo > slots.length) this.#indexedUpTo = slots.length;
-    if (kind !== REMOVED && --this.#size === 0) this.#onOccupancy?.(false);
-    return kind;
-  }
-
-  /** A child scope reached by its parent's disposal: detach it; false if it is already disposed. */
-  static #claimChild(child: ExitStack): boolean {
-    child.#parent = undefined;
-    if (child.#disposed) return false;
-    child.#disposed = true;
-    return true;
-  }
-
-  /**
-   * Runs the disposal loop, or joins the one in progress (`disposeAsync()`
-   * during `run()`, say), so that entries still run one at a time, each once.
-   * With `reject`, the promise rejects with the chained error and otherwise
-   * resolves `undefined`; without, it resolves with the completion.
-   */
-  #disposeEntries(observer: EntryObserver | undefined, reject: boolean): Promise<Completion | undefined> {
-    if (this.#activeLoop !== undefined) {
-      return this.#activeLoop.then((completion) => {
-        if (!reject) return completion;
-        if (completion.failed) throw completion.error;
-        return undefined;
-      });
-    }
-    const loop = this.#disposeLoop(observer, reject);
-    // Still looping after its synchronous start: the next caller joins it.
-    const running = this.#running;
-    if (running !== undefined) {
-      const joined = (): Completion => running;
-      this.#activeLoop = loop.then(joined, joined);
-    }
-    return loop;
-  }
-
-  /**
-   * Spec DisposeResources over the pending entries, top first, each result
-   * awaited; entries pushed meanwhile are on top and run next. Failures are
-   * chained as `new SuppressedError(newError, previousError)`.
-   */
-  async #disposeLoop(observer: EntryObserver | undefined, reject: boolean): Promise<Completion | undefined> {
-    const completion: Completion = { failed: false, error: undefined };
-    this.#running = completion;
-    let awaited = false;
-    // Re-read #slots each turn: move() during the loop hands them to another stack.
-    while (this.#slots.length > 0) {
-      const kind = this.#popEntry();
-      const fn = this.#poppedFn as AnyFunction;
-      const value = this.#poppedValue;
-      if (kind === REMOVED) continue;
-      if (kind === SCOPE) {
-        const child = value as ExitStack;
-        if (!ExitStack.#claimChild(child)) continue;
-        const inner = (await child.#disposeEntries(observer, false)) as Completion;
-        awaited = true;
-        if (inner.failed) record(completion, inner.error);
-        continue;
-      }
-      let target: unknown = value;
-      if (kind === WEAK) {
-        target = (value as WeakRef<object>).deref();
-        if (target === undefined) continue; // collected: the entry is gone
-      }
-      observer?.enter(kind, fn, target);
-      try {
-        let result: unknown;
-        switch (kind) {
-          case CALL:
-            result = fn();
-            break;
-          case CALL_ARGS:
-            result = (fn as (...args: unknown[]) => unknown)(...(value as unknown[]));
-            break;
-          case ADOPT:
-          case WEAK:
-            result = (fn as (value: unknown) => unknown)(target);
-            break;
-          case ASYNC_METHOD:
-            result = fn.call(value);
-            break;
-          default:
-            // SYNC_METHOD: spec GetDisposeMethod wraps it so that its result is
-            // dropped and a throw becomes a rejection (seen after one await).
-            try {
-              fn.call(value);
-              result = undefined;
-            } catch (error) {
-              result = Promise.reject(error);
-            }
-        }
-        awaited = true;
-        await result;
-        observer?.leave(false, undefined);
-      } catch (error) {
-        observer?.leave(true, error);
-        record(completion, error);
-      }
-    }
-    this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
-    this.#resetIndex(); // every position it holds is gone
-    // Spec: a null resource in an async stack still forces one Await.
-    if (this.#needsAwait) {
-      this.#needsAwait = false;
-      if (!awaited) await undefined;
-    }
-    this.#running = undefined;
-    this.#activeLoop = undefined;
-    if (!reject) return completion;
-    if (completion.failed) throw completion.error;
-    return undefined;
-  }
-
-  /** Calls every pending entry now, top first, without awaiting anything (process `'exit'`). */
-  #drainSync(observer: EntryObserver): number {
-    const traced = observer.traced();
-    let unfinished = 0;
-    while (this.#slots.length > 0) {
-      const kind = this.#popEntry();
-      const fn = this.#poppedFn as AnyFunction;
-      const value = this.#poppedValue;
-      if (kind === REMOVED) continue;
-      if (kind === SCOPE) {
-        const child = value as ExitStack;
-        if (!ExitStack.#claimChild(child)) continue;
-        unfinished += child.#drainSync(observer);
-        continue;
-      }
-      let target: unknown = value;
-      if (kind === WEAK) {
-        target = (value as WeakRef<object>).deref();
-        if (target === undefined) continue;
-      }
-      // Untraced, the observer hears of an entry only when it fails (this path runs once, cold).
-      if (traced) observer.enter(kind, fn, target);
-      try {
-        let result: unknown;
-        if (kind === CALL) result = fn();
-        else if (kind === CALL_ARGS) result = (fn as (...args: unknown[]) => unknown)(...(value as unknown[]));
-        else if (kind === ADOPT || kind === WEAK) result = (fn as (value: unknown) => unknown)(target);
-        else result = fn.call(value);
-        if (kind !== SYNC_METHOD && isThenable(result)) unfinished++;
-        if (traced) observer.leave(false, undefined);
-      } catch (error) {
-        if (!traced) observer.enter(kind, fn, target);
-        observer.leave(true, error);
-      }
-    }
-    this.#poppedFn = this.#poppedValue = undefined; // hold no disposed value
-    this.#resetIndex();
-    return unfinished;
-  }
-}
-
-/** Spec DisposeResources, step "error handling": chain the new error over the previous one. */
-function record(completion: Completion, error: unknown): void {
-  if (completion.failed) {
-    const SuppressedError = suppressedError();
-    completion.error = new SuppressedError(error, completion.error);
-  } else {
-    completion.failed = true;
-    completion.error = error;
+  #open(method: string): StackCore {
+    const core = this.#core;
+    if (core.disposed) throw new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
+    return core;
   }
 }
 
@@ -884,3 +376,4 @@ Object.defineProperty(ExitStack.prototype, Symbol.toStringTag, {
   value: "ExitStack",
   configurable: true,
 });
+Object.defineProperty(ExitStack.prototype, BRAND, { value: true });

@@ -1,25 +1,43 @@
 /**
- * The `SuppressedError` constructor used to chain disposal errors.
+ * Chaining disposal errors with `SuppressedError` (spec DisposeResources).
  *
- * The runtime's own where it has one (Node ≥ 24, Bun, Deno). Elsewhere
- * (Node 20/22) core-js-pure's, bundled into a separate file that is loaded
- * only when two disposal errors actually need chaining: importing it costs
- * ~90 modules' worth of start-up, which a program that never fails at exit
- * should not pay. Nothing here touches `globalThis`.
+ * The global `SuppressedError` is used wherever there is one: the runtime's own
+ * (Node ≥ 24, Bun, Deno), or core-js's once `atexit/polyfill` (or any other
+ * polyfill) has installed it, looked up when an error is chained, so that the
+ * errors atexit throws are `instanceof` the global the application sees. Where
+ * there is none (Node 20/22 without a polyfill), a spec-exact fallback built
+ * into this bundle: it is twenty lines, where core-js-pure's costs ~90 modules,
+ * and a separate file would be lost by an application that bundles atexit.
+ * Nothing here touches `globalThis`.
  */
 
 type SuppressedErrorConstructor = new (error: unknown, suppressed: unknown, message?: string) => Error;
 
-const native = (globalThis as { SuppressedError?: SuppressedErrorConstructor }).SuppressedError;
-let loaded: SuppressedErrorConstructor | undefined = native;
+/** ES2026 SuppressedError ( error, suppressed, message ), for runtimes without one. */
+class SuppressedError extends Error {
+  declare readonly error: unknown;
+  declare readonly suppressed: unknown;
 
-/** Returns the `SuppressedError` constructor, loading the bundled fallback on first need. */
-export function suppressedError(): SuppressedErrorConstructor {
-  return (loaded ??= loadFallback());
+  constructor(error: unknown, suppressed: unknown, message?: string) {
+    // Error(undefined) creates no own `message`, as the spec's step 3 requires.
+    super(message === undefined ? undefined : String(message));
+    // CreateNonEnumerableDataPropertyOrThrow.
+    Object.defineProperty(this, "error", { value: error, writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(this, "suppressed", { value: suppressed, writable: true, enumerable: false, configurable: true });
+  }
 }
+Object.defineProperty(SuppressedError.prototype, "name", { value: "SuppressedError", writable: true, enumerable: false, configurable: true });
+Object.defineProperty(SuppressedError.prototype, "message", { value: "", writable: true, enumerable: false, configurable: true });
 
-function loadFallback(): SuppressedErrorConstructor {
-  const { createRequire } = process.getBuiltinModule("node:module") as typeof import("node:module");
-  // import.meta.url is replaced by __filename in the CommonJS build.
-  return createRequire(import.meta.url)("./suppressed-error.cjs") as SuppressedErrorConstructor;
+/** `new SuppressedError(error, suppressed)`: the new error over the one before it. Never throws. */
+export function chainErrors(error: unknown, suppressed: unknown): Error {
+  const global = (globalThis as { SuppressedError?: unknown }).SuppressedError;
+  if (typeof global === "function" && global !== SuppressedError) {
+    try {
+      return new (global as SuppressedErrorConstructor)(error, suppressed);
+    } catch {
+      // A replaced global that cannot construct: the fallback still chains.
+    }
+  }
+  return new SuppressedError(error, suppressed);
 }

@@ -36,7 +36,7 @@ export class BunRuntime extends NodeRuntime {
     if (!options.catchErrors) return;
     this.listen("unhandledRejection", (reason: unknown) => {
       if (this.foreignListeners("unhandledRejection") > 0) return; // the application handles it
-      triggers.error(reason);
+      triggers.error(reason, "unhandledRejection");
     });
   }
 
@@ -59,8 +59,17 @@ export class BunRuntime extends NodeRuntime {
     clearTimeout(timer);
   }
 
+  /** As Bun reports an uncaught error: `error: message` for a plain Error or a thrown value, `TypeError: message` otherwise, then the frames. */
   override formatUncaught(error: unknown): string {
     const platform = process.platform.charAt(0).toUpperCase() + process.platform.slice(1);
-    return `${format(error)}\n\nBun v${Bun.version} (${platform} ${process.arch})`;
+    let text: string;
+    if (error instanceof Error) {
+      const [, ...frames] = String(error.stack ?? "").split("\n");
+      const name = error.name === "Error" ? "error" : error.name;
+      text = [`${name}: ${error.message}`, ...frames.map((frame) => `  ${frame}`)].join("\n");
+    } else {
+      text = `error: ${typeof error === "string" ? error : format(error)}`;
+    }
+    return `${text}\n\nBun v${Bun.version} (${platform} ${process.arch})`;
   }
 }

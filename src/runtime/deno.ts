@@ -12,6 +12,8 @@
  *   signal over that way (use `process.on` for that).
  * - Workers emit no `beforeExit`: at a worker's natural end only the
  *   synchronous part runs, from `exit`.
+ * - A signal delivered while a listener was there but dispatched after it
+ *   was removed is dropped: listeners are released at once, not a turn later.
  */
 import type { InstallOptions, Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
@@ -32,6 +34,16 @@ export class DenoRuntime extends NodeRuntime {
     } catch {
       return undefined;
     }
+  }
+
+  /** At once: Deno drops a signal delivered while a listener was there but dispatched after it went. */
+  override release(): void {
+    this.uninstall();
+  }
+
+  /** Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount: no fallback exit here. */
+  override raise(signal: string): void {
+    this.forward(signal);
   }
 
   override formatUncaught(error: unknown): string {

@@ -6,19 +6,8 @@
  * while the registry calls entries synchronously from the `exit` event, where
  * Node would otherwise end the process at once and skip the remaining entries.
  */
+import { signalNumber } from "./signals.js";
 import type { InstallOptions, Runtime, Triggers } from "./types.js";
-
-/**
- * Signals atexit listens for by default: the ones that ask a process to end.
- * Not listed, on purpose:
- * - SIGKILL and SIGSTOP cannot be caught at all;
- * - SIGSEGV, SIGBUS, SIGFPE, SIGILL report a broken process: running JavaScript then is unsafe;
- * - SIGQUIT asks for a core dump, SIGUSR1 starts Node's inspector, SIGPIPE is ignored by Node;
- * - SIGBREAK exists only on Windows (Ctrl-Break), where it is added.
- */
-const TERMINATING_SIGNALS: readonly string[] =
-  process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
-const UNCATCHABLE_SIGNALS = new Set(["SIGKILL", "SIGSTOP"]);
 
 /** Thrown by the intercepted `process.exit()` to unwind the entry that called it. */
 const interceptedExit: unique symbol = Symbol("atexit: process.exit() called inside a cleanup entry");
@@ -31,6 +20,10 @@ const exitInsideEntry = function exit(code?: number | string | null): never {
   if (code !== undefined && code !== null) process.exitCode = code;
   throw interceptedExit;
 } as typeof process.exit;
+
+/** Set once a write to stderr failed: diagnostics then have nowhere to go. */
+let stderrGone = false;
+let listeningToStderr = false;
 
 /** A listener this runtime added, and how to take it off again. */
 interface Installed {
@@ -64,19 +57,27 @@ function signalExitListeners(): number {
  * same `process` API and differ only where their subclasses say.
  */
 export class NodeRuntime implements Runtime {
-  readonly defaultSignals: readonly string[] = TERMINATING_SIGNALS;
   #isMainThread: boolean | undefined;
   #installed: Installed[] = [];
+  /** What the listeners in #installed were added for. */
+  #options: InstallOptions | undefined = undefined;
+  #releasing: ReturnType<typeof setImmediate> | undefined = undefined;
 
   get isMainThread(): boolean {
     return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
   }
 
   install(triggers: Triggers, options: InstallOptions): void {
+    this.#cancelRelease();
+    const current = this.#options;
+    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals.join() === options.signals.join()) return;
     this.uninstall();
+    this.#options = options;
     this.listen("beforeExit", () => triggers.drain());
     this.listen("exit", (code: number) => triggers.exit(code));
-    if (options.catchErrors) this.listen("uncaughtException", (error: unknown) => triggers.error(error));
+    if (options.catchErrors) {
+      this.listen("uncaughtException", (error: unknown, origin?: string) => triggers.error(error, origin === "unhandledRejection" ? "unhandledRejection" : "uncaughtException"));
+    }
     // Signals reach the main thread only; in a worker these listeners are never
     // called, and asking which thread this is would load worker_threads (~1 ms).
     for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
@@ -100,8 +101,32 @@ export class NodeRuntime implements Runtime {
   }
 
   uninstall(): void {
+    this.#cancelRelease();
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
+    this.#options = undefined;
+  }
+
+  /**
+   * At the next turn of the event loop, not at once: a per-request scope on an otherwise empty
+   * registry would otherwise add and remove three signal handlers per request (each pair ≈ 3 µs,
+   * several times the scope itself). The registry handles a trigger that comes meanwhile as it
+   * would without atexit.
+   */
+  release(): void {
+    if (this.#releasing !== undefined || this.#installed.length === 0) return;
+    this.#releasing = setImmediate(() => {
+      this.#releasing = undefined;
+      this.uninstall();
+    });
+    this.#releasing.unref();
+  }
+
+  #cancelRelease(): void {
+    if (this.#releasing !== undefined) {
+      clearImmediate(this.#releasing);
+      this.#releasing = undefined;
+    }
   }
 
   #ours(event: string): number {
@@ -165,6 +190,15 @@ export class NodeRuntime implements Runtime {
 
   raise(signal: string): void {
     process.kill(process.pid, signal);
+    // With no listener left, the default action ends the process before kill() returns. Still here:
+    // the signal was ignored, as it is for PID 1 of a PID namespace (a container without an init),
+    // which has no default signal actions; end the way a container runtime reports death by it.
+    // (Listeners left are signal-exit's: they act on the signal themselves, a moment later.)
+    if (process.listenerCount(signal) === 0) process.exit(128 + signalNumber(signal));
+  }
+
+  forward(signal: string): void {
+    process.kill(process.pid, signal);
   }
 
   rethrow(error: unknown): void {
@@ -182,7 +216,15 @@ export class NodeRuntime implements Runtime {
   }
 
   writeDiagnostic(line: string): void {
-    process.stderr.write(`${line}\n`);
+    const stderr = process.stderr;
+    if (stderrGone || stderr.destroyed) return;
+    // A closed pipe (the log collector died) makes each write emit EPIPE; unheard, that is an
+    // uncaught error, which would be reported here, which fails again: listen once, then stay quiet.
+    if (!listeningToStderr) {
+      listeningToStderr = true;
+      stderr.on("error", () => (stderrGone = true));
+    }
+    stderr.write(`${line}\n`);
   }
 
   now(): number {
@@ -192,10 +234,4 @@ export class NodeRuntime implements Runtime {
   env(name: string): string | undefined {
     return process.env[name];
   }
-
-  isSignal(name: string): boolean {
-    const { signals } = builtin<typeof import("node:os")>("node:os").constants;
-    return Object.hasOwn(signals, name) && !UNCATCHABLE_SIGNALS.has(name);
-  }
 }
-

@@ -12,7 +12,7 @@ export interface Triggers {
   /** A terminating signal arrived. */
   signal(name: string): void;
   /** An uncaught exception or unhandled rejection that would crash the process. */
-  error(error: unknown): void;
+  error(error: unknown, origin: "uncaughtException" | "unhandledRejection"): void;
 }
 
 export interface InstallOptions {
@@ -23,10 +23,12 @@ export interface InstallOptions {
 export interface Runtime {
   /** This thread receives signals (main thread), or not (a worker). */
   readonly isMainThread: boolean;
-  /** Adds the process listeners (one per event, whatever the number of entries). */
+  /** Adds the process listeners (one per event, whatever the number of entries); keeps those already there for the same options. */
   install(triggers: Triggers, options: InstallOptions): void;
-  /** Removes every listener `install` added. */
+  /** Removes every listener `install` added, now. */
   uninstall(): void;
+  /** The registry no longer needs the listeners: removed now or at the next turn, as the runtime allows (an `install` meanwhile keeps them). */
+  release(): void;
   /** Someone other than atexit (and signal-exit) listens for this signal: they own it. */
   signalTakenOver(signal: string): boolean;
   /** Someone other than atexit listens for uncaught exceptions: they own them. */
@@ -42,8 +44,10 @@ export interface Runtime {
   flush(maxMs: number): Promise<void>;
   /** Ends the process (or this worker) with `code`. */
   exit(code: number): void;
-  /** Raises `signal` again on this process, so the parent sees death by that signal. */
+  /** Raises `signal` again on this process, so the parent sees death by that signal; where that does not end it (PID 1), exits with 128 + the signal's number. */
   raise(signal: string): void;
+  /** Raises `signal` again with no listener of atexit's left: what the runtime does without atexit (no fallback). */
+  forward(signal: string): void;
   /** Re-throws an uncaught error the runtime's own way (for workers: the parent's `error` event). */
   rethrow(error: unknown): void;
   /** The text the runtime itself prints for an uncaught error. */
@@ -56,8 +60,4 @@ export interface Runtime {
   now(): number;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;
-  /** Whether `name` is a signal this runtime can listen for. */
-  isSignal(name: string): boolean;
-  /** The default `signals` of configure(). */
-  readonly defaultSignals: readonly string[];
 }

@@ -17,7 +17,7 @@ export const DEADLINE_MS = 20_000;
 
 /** The runtimes of the matrix, narrowed by ATEXIT_RUNTIMES (comma-separated names) when set. */
 export function selectedRuntimes() {
-  const only = process.env.ATEXIT_RUNTIMES?.split(",");
+  const only = process.env.ATEXIT_RUNTIMES ? process.env.ATEXIT_RUNTIMES.split(",") : undefined;
   return allRuntimes.filter((runtime) => !only || only.includes(runtime.name));
 }
 
@@ -48,11 +48,13 @@ export function childEnv(extra) {
  *   `release` is a file created right after the signal was sent (a program waits for it to know
  *   the signal has been delivered);
  * - `slowReader`: pause reading stdout for 300 ms after the first chunk;
+ * - `closeStderrAfter`: a stdout line after which the parent stops reading the child's stderr
+ *   and closes it (a log collector that died);
  * - `deadlineMs`: default DEADLINE_MS.
  * The result: { lines, lineTimes, stderr, code, signal, timedOut, spawnError, exitTime, sent },
  * `sent` listing each signal sent with whether `kill()` reached the process.
  */
-export async function runChild(runtime, script, { args = [], env, signals = [], slowReader = false, deadlineMs = DEADLINE_MS } = {}) {
+export async function runChild(runtime, script, { args = [], env, signals = [], slowReader = false, closeStderrAfter, deadlineMs = DEADLINE_MS } = {}) {
   await acquireSlot();
   try {
     return await new Promise((resolve) => {
@@ -68,7 +70,7 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
       let sending = false;
 
       const send = ({ signal, release }) => {
-        if (exited) return;
+        if (exited || child.exitCode !== null || child.signalCode !== null) return;
         result.sent.push({ signal, delivered: child.kill(signal), at: performance.now() });
         if (release !== undefined) writeFileSync(release, "");
       };
@@ -113,6 +115,14 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
         for (const line of parts) onLine(line);
       });
       child.stderr.setEncoding("utf8");
+      if (closeStderrAfter !== undefined) {
+        const close = () => {
+          if (!result.lineTimes.has(closeStderrAfter)) return;
+          child.stderr.destroy();
+          child.stdout.off("data", close);
+        };
+        child.stdout.on("data", close);
+      }
       child.stderr.on("data", (chunk) => (result.stderr += chunk));
 
       const deadline = setTimeout(() => {

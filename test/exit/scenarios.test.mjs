@@ -24,19 +24,26 @@ assertAllPresent();
 // ---------------------------------------------------------------------------------------------
 // Expected diagnostics (loose on wording, strict on the key parts; every line starts "atexit: ")
 
-/** An entry's failure: its name, then the inspected error with its stack. */
-const entryFailed = (name, message) =>
-  new RegExp(`atexit: cleanup entry\\b[^\\n]*\\b${name}\\b[^\\n]*failed[\\s\\S]*?${message}\\n\\s+at `);
+/** An entry's failure: its name (a regex source), then the inspected error with its stack. */
+const entryFailed = (name, message) => new RegExp(`^atexit: cleanup entry ${name} failed:\\n[\\s\\S]*?${message}\\n\\s+at `, "m");
 /** An error printed with its stack (T6, or the runtime's own output). */
-const errorWithStack = (message) => new RegExp(`Error: ${message}\\n\\s+at `);
+const errorWithStack = (message) => new RegExp(`[Ee]rror: ${message}\\n\\s+at `);
 /** T3: how many async entries could not finish, and a pointer to atexit.exit(). */
 const asyncEntriesCutShort = (count) =>
   new RegExp(`atexit: process\\.exit\\(\\) was called; ${count} async cleanup entr(y|ies) could not finish[^\\n]*atexit\\.exit\\(\\)`);
-/** T5. */
-const signalDuringCleanup = (signal) => new RegExp(`^atexit: received ${signal} during cleanup`, "m");
+/** How many async entries could not finish, as the T3, T5 and T7 lines say it. */
+const couldNotFinish = (count) => `${count} async cleanup entr${count === 1 ? "y" : "ies"} could not finish`;
+/** T5: the second signal, the entry it cut short, and how many could not finish. */
+const signalDuringCleanup = (signal, entry, count) =>
+  new RegExp(`^atexit: received ${signal} during cleanup while ${entry} ran; ${couldNotFinish(count)}$`, "m");
 /** T7. */
-const timedOut = (entry, neverRan) =>
-  new RegExp(`^atexit: [^\\n]*timed out after 300 ?ms[^\\n]*\\b${entry}\\b[^\\n]*\\b${neverRan} entries never ran`, "m");
+const timedOut = (entry, count) => new RegExp(`^atexit: cleanup timed out after 300 ms while ${entry} ran; ${couldNotFinish(count)}$`, "m");
+/** The trace's lines: `traced("drain", 2, [["flushLogs", "ok"], …])` (names as regex sources). */
+const traced = (kind, pending, entries) => [
+  new RegExp(`^atexit: trace cleanup started \\(${kind}\\), ${pending} entr${pending === 1 ? "y" : "ies"} pending$`, "m"),
+  ...entries.map(([name, outcome]) => new RegExp(`^atexit: trace ${name} \\d+\\.\\d ms ${outcome}$`, "m")),
+  /^atexit: trace cleanup finished in \d+\.\d ms$/m,
+];
 /** Anything atexit says. */
 const anyDiagnostic = /atexit:/;
 /** node20…node26 → node. */
@@ -55,7 +62,8 @@ const runtimeOwnReport = (message) => (runtime) =>
 // reading stdout for 300 ms after the first chunk), expect: { code | signal, stdout (exact
 // lines in order; a long run of one character reads "<N × c>"), unordered, stderr (regexes
 // that must match), notStderr (must not), stderrLines (exact count of non-empty lines),
-// exitWithin: { after: stdout line, ms } }.
+// exitWithin: { after: stdout line, ms }, closeStderrAfter: stdout line }. A signal may wait `delayMs` after its line. Every
+// "atexit:" line on stderr must be matched (at its start) by one of the `stderr` patterns.
 
 /** Deno drains the microtask queue during or after the exit listeners: an async entry's `await null` resumes. */
 const DENO_EXIT_MICROTASKS = {
@@ -65,7 +73,7 @@ const DENO_EXIT_MICROTASKS = {
 const LINES_T3 = ["sync entry E ran", "async entry D called", "sync entry C ran", "async entry B called", "sync entry A ran"];
 const LINES_T6 = ["entry C ran", "entry B finished after 50 ms", "entry A ran"];
 const LINES_T2 = ["calling atexit.exit", "async entry finished after 50 ms", "server closed: true", "bottom entry ran"];
-const LINES_TIMEOUT = ["top entry ran", "stuckEntry started"];
+const LINES_TIMEOUT = ["top entry ran", "stuckEntry started", "asyncBelow called after the timeout", "bottom entry ran after the timeout"];
 const EMPTY_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit", "uncaughtException", "unhandledRejection"];
 const noListeners = (step) => `${step}: ${EMPTY_EVENTS.map((event) => `${event}=0`).join(" ")}`;
 const LINES_EMPTY = [
@@ -82,8 +90,10 @@ const LINES_EMPTY = [
   "size 0",
 ];
 const reasonLines = (json, { awaited = true } = {}) => [
-  `abort event: ${json}`,
-  `entry: ${json} same as signal.reason: true`,
+  `abort event: ${json} AbortError: true`,
+  // The reactions to `exiting` run before the first entry (not on process.exit(), which cannot wait).
+  ...(awaited ? [`exiting reaction: ${json} same as atexit.reason: true`] : []),
+  `entry: ${json} signal.reason carries it: true`,
   ...(awaited ? [`exiting resolved: ${json} same as atexit.reason: true`] : []),
 ];
 
@@ -124,7 +134,7 @@ const scenarios = [
     name: "when the loop drains with process.exitCode = 3, a failing entry leaves the exit code at 3",
     fixture: "drain-failures.mjs",
     args: ["3"],
-    expect: { code: 3, stdout: ["top entry ran", "bottom entry ran"], stderr: [entryFailed("throwsSync", "sync-boom")] },
+    expect: { code: 3, stdout: ["top entry ran", "bottom entry ran"], stderr: [entryFailed("throwsSync", "sync-boom"), entryFailed("rejectsLater", "async-boom")] },
   },
 
   // T2 — atexit.exit(code)
@@ -172,7 +182,7 @@ const scenarios = [
     name: "process.exit(0) with a failing sync entry keeps code 0",
     fixture: "process-exit.mjs",
     args: ["0", "fail"],
-    expect: { code: 0, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom")] },
+    expect: { code: 0, stdout: LINES_T3, stderr: [entryFailed("throwsOnExit", "process-exit-boom"), asyncEntriesCutShort(2)] },
     limits: { deno: DENO_EXIT_MICROTASKS },
   },
   {
@@ -207,61 +217,55 @@ const scenarios = [
     },
   })),
 
-  // T5 — a signal while a sequence runs
-  {
-    name: "a second SIGINT while the sequence hangs stops it at once with one line on stderr, and the process dies by SIGINT",
-    fixture: "signal-during-sequence.mjs",
-    args: ["signal"],
-    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGINT" }],
-    expect: {
-      signal: "SIGINT",
-      stdout: ["ready", "top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGINT")],
-      stderrLines: 1,
-      exitWithin: { after: "hanging", ms: 3000 },
-    },
-  },
-  {
-    name: "a SIGTERM while a SIGINT sequence hangs ends the process by SIGTERM",
-    fixture: "signal-during-sequence.mjs",
-    args: ["signal"],
-    signals: [{ after: "ready", signal: "SIGINT" }, { after: "hanging", signal: "SIGTERM" }],
-    expect: {
-      signal: "SIGTERM",
-      stdout: ["ready", "top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGTERM")],
-      stderrLines: 1,
-      exitWithin: { after: "hanging", ms: 3000 },
-    },
-  },
+  // T5 — a second signal while a T4 sequence runs; T5′ — a signal while a T1/T2/T6 sequence runs
   ...[
-    ["drain", "the drain sequence"],
-    ["explicit", "the atexit.exit() sequence"],
-  ].map(([trigger, sequence]) => ({
-    name: `a SIGTERM while ${sequence} hangs stops it at once and the process dies by SIGTERM`,
+    ["SIGINT", "SIGINT", "a second SIGINT while the SIGINT sequence hangs"],
+    ["SIGINT", "SIGTERM", "a SIGTERM while the SIGINT sequence hangs"],
+  ].map(([first, second, what]) => ({
+    name: `${what} cuts it short: the entry below runs synchronously, one stderr line names the entry cut short, and the process dies by ${second}`,
     fixture: "signal-during-sequence.mjs",
-    args: [trigger],
-    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    args: ["signal"],
+    signals: [{ after: "ready", signal: first }, { after: "hanging", signal: second }],
     expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "hanging"],
-      stderr: [signalDuringCleanup("SIGTERM")],
+      signal: second,
+      stdout: ["ready", "top entry ran", "hanging", "bottom entry ran"],
+      stderr: [signalDuringCleanup(second, "hangsForever", 1)],
       stderrLines: 1,
       exitWithin: { after: "hanging", ms: 3000 },
     },
   })),
-  {
-    name: "a SIGTERM while the uncaught-error sequence hangs stops it at once and the process dies by SIGTERM",
+  ...[
+    ["drain", "the drain sequence", []],
+    ["explicit", "the atexit.exit() sequence", []],
+    ["error", "the uncaught-error sequence", [errorWithStack("error-before-hang")]],
+  ].map(([trigger, sequence, more]) => ({
+    name: `a SIGTERM while ${sequence} hangs lets it go on (T5′); a second signal then cuts it short and the process dies by that one`,
     fixture: "signal-during-sequence.mjs",
-    args: ["error"],
-    signals: [{ after: "hanging", signal: "SIGTERM" }],
+    args: [trigger],
+    signals: [{ after: "hanging", signal: "SIGTERM" }, { after: "hanging", signal: "SIGINT", delayMs: 300 }],
     expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "hanging"],
-      stderr: [errorWithStack("error-before-hang"), signalDuringCleanup("SIGTERM")],
+      signal: "SIGINT",
+      stdout: ["top entry ran", "hanging", "bottom entry ran"],
+      stderr: [...more, signalDuringCleanup("SIGINT", "hangsForever", 1)],
       exitWithin: { after: "hanging", ms: 3000 },
     },
-  },
+  })),
+  ...[
+    ["drain", "the drain sequence", 0, []],
+    ["explicit", "the atexit.exit(3) sequence", 3, []],
+    ["error", "the uncaught-error sequence", 1, [errorWithStack("error-before-signal")]],
+  ].map(([trigger, sequence, _code, more]) => ({
+    name: `a SIGTERM while ${sequence} awaits a slow entry lets the sequence finish, every entry once, then the process dies by SIGTERM`,
+    fixture: "signal-during-drain.mjs",
+    args: [trigger],
+    signals: [{ after: "slow entry started", signal: "SIGTERM" }],
+    expect: {
+      signal: "SIGTERM",
+      stdout: ["top entry ran", "slow entry started", "slow entry finished", "bottom entry ran"],
+      stderr: more,
+      notStderr: [anyDiagnostic],
+    },
+  })),
 
   // T6 — uncaught errors
   {
@@ -306,31 +310,23 @@ const scenarios = [
   },
 
   // T7 — the sequence exceeds its timeout
-  {
-    name: "a drain sequence stuck past the timeout is abandoned, stderr names the stuck entry and how many never ran, and the exit code is 1",
+  ...[
+    ["drain", "a drain sequence", {}, []],
+    ["explicit", "an atexit.exit(0) sequence", {}, []],
+    ["error", "an uncaught-error sequence", {}, [errorWithStack("error-before-timeout")]],
+  ].map(([trigger, sequence, _unused, more]) => ({
+    name: `${sequence} stuck past the timeout is abandoned: stderr names the stuck entry, the entries below run synchronously, and the exit code is 1`,
     fixture: "timeout.mjs",
-    args: ["drain"],
-    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
-  },
-  {
-    name: "an atexit.exit(0) sequence stuck past the timeout is abandoned with exit code 1",
-    fixture: "timeout.mjs",
-    args: ["explicit"],
-    expect: { code: 1, stdout: LINES_TIMEOUT, stderr: [timedOut("stuckEntry", 2)], exitWithin: { after: "stuckEntry started", ms: 3000 } },
-  },
-  {
-    name: "an uncaught-error sequence stuck past the timeout is abandoned with exit code 1",
-    fixture: "timeout.mjs",
-    args: ["error"],
+    args: [trigger],
     expect: {
       code: 1,
       stdout: LINES_TIMEOUT,
-      stderr: [errorWithStack("error-before-timeout"), timedOut("stuckEntry", 2)],
+      stderr: [...more, timedOut("stuckEntry", 2)],
       exitWithin: { after: "stuckEntry started", ms: 3000 },
     },
-  },
+  })),
   {
-    name: "a SIGTERM sequence stuck past the timeout is abandoned and the process still dies by SIGTERM",
+    name: "a SIGTERM sequence stuck past the timeout is abandoned, the entries below run synchronously, and the process still dies by SIGTERM",
     fixture: "timeout.mjs",
     args: ["signal"],
     signals: [{ after: "ready", signal: "SIGTERM" }],
@@ -352,16 +348,159 @@ const scenarios = [
       stderr: [entryFailed("failsInMix", "mix-boom")],
     },
   },
+
+  // Nothing lost, by construction (issue 8): programs that once lost, repeated or reordered entries
   {
-    name: "a SIGTERM while the drain sequence awaits a slow entry ends the process by SIGTERM without running any entry twice",
-    fixture: "signal-during-drain.mjs",
-    signals: [{ after: "slow entry started", signal: "SIGTERM" }],
+    name: "an adoptWeak entry that throws is reported with its own error, and the entries below it still run",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-throws"],
     expect: {
-      signal: "SIGTERM",
-      stdout: ["top entry ran", "slow entry started"],
-      stderr: [signalDuringCleanup("SIGTERM")],
-      exitWithin: { after: "slow entry started", ms: 2000 },
+      code: 1,
+      stdout: ["top entry ran", "closeConnection called", "bottom entry ran"],
+      stderr: [entryFailed("closeConnection \\(adopting Connection\\)", "adopt-weak-boom")],
     },
+  },
+  {
+    name: "an adoptWeak entry that throws during process.exit(3): process.exit() does not return, the rest run, and the code is 3",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-throws-exit"],
+    expect: {
+      code: 3,
+      stdout: ["closeConnection called", "bottom entry ran"],
+      stderr: [entryFailed("closeConnection \\(adopting Connection\\)", "adopt-weak-boom")],
+    },
+  },
+  {
+    name: "an adoptWeak entry that hangs past the timeout is named by its function and value, and the entries below run",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-hangs"],
+    expect: {
+      code: 1,
+      stdout: ["drainConnection started", "bottom entry ran after the timeout"],
+      stderr: [timedOut("drainConnection \\(adopting Connection\\)", 1)],
+      exitWithin: { after: "drainConnection started", ms: 3000 },
+    },
+  },
+  {
+    name: "ATEXIT_TRACE=1 traces a successful adoptWeak entry as ok, and the exit code stays 0",
+    fixture: "nothing-lost.mjs",
+    args: ["adopt-weak-traced"],
+    env: { ATEXIT_TRACE: "1" },
+    expect: {
+      code: 0,
+      stdout: ["closeConnection ran"],
+      stderr: traced("drain", 1, [["closeConnection \\(adopting Connection\\)", "ok"]]),
+      stderrLines: 3,
+    },
+  },
+  {
+    name: "a report function that throws does not stop the sequence: diagnostics fall back to stderr once, and an entry added meanwhile runs",
+    fixture: "nothing-lost.mjs",
+    args: ["report-throws"],
+    expect: {
+      code: 1,
+      stdout: ["middle entry ran and registers another", "entry added during the sequence ran", "bottom entry ran; report was called 1 time(s)"],
+      stderr: [
+        /^atexit: configure\(\{ report \}\) threw Error: report-boom; diagnostics go to stderr from now on$/m,
+        entryFailed("failsFirst", "first-failure"),
+        entryFailed("failsSecond", "second-failure"),
+      ],
+    },
+  },
+  {
+    name: "run() called from the top entry joins the drain's loop: the entry below starts after the top one finished, and a failure still makes the code 1",
+    fixture: "nothing-lost.mjs",
+    args: ["reentrant-run"],
+    expect: {
+      code: 1,
+      stdout: ["callsRun started", "callsRun finished", "middle entry ran", "fails ran", "the joined run() rejected with reentrant-boom"],
+      stderr: [entryFailed("fails", "reentrant-boom")],
+    },
+  },
+  {
+    name: "atexit.exit(3) inside an entry during process.exit(0) sets the exit code to 3",
+    fixture: "nothing-lost.mjs",
+    args: ["exit-inside-process-exit"],
+    expect: { code: 3, stdout: ["entry calls atexit.exit(3)", "bottom entry ran"], notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "process.exit() while an await using block awaits a scope entry runs the scope's other entries, then the entries below the scope",
+    fixture: "nothing-lost.mjs",
+    args: ["scope-cut-by-process-exit"],
+    expect: {
+      code: 0,
+      stdout: ["scope entry 3 ran", "awaitedEntry started", "scope entry 1 ran", "entry below the scope ran"],
+      stderr: [asyncEntriesCutShort(1)],
+    },
+    limits: { deno: { why: DENO_EXIT_MICROTASKS.why, expect: {} } },
+  },
+  {
+    name: "atexit.exit(0) while a scope's own disposal is in flight: the entry below the scope waits until the scope has finished",
+    fixture: "nothing-lost.mjs",
+    args: ["scope-in-flight-at-exit"],
+    expect: {
+      code: 0,
+      stdout: ["awaitedEntry started", "entry above the scope ran", "awaitedEntry finished", "scope entry 1 ran", "entry below the scope ran", "the block ended"],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "configure() refuses signals whose default action does not end the process, and a timeout timers cannot wait, naming each",
+    fixture: "nothing-lost.mjs",
+    args: ["configure-refuses"],
+    expect: {
+      code: 0,
+      stdout: [
+        'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGWINCH": its default action is to ignore it, so raising it again would not end the process',
+        'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGCHLD": its default action is to ignore it, so raising it again would not end the process',
+        "TypeError: Expected `timeout` to be a number of milliseconds from 0 to 2147483647, or Infinity, got 2147483648 (number)",
+        "entry ran",
+      ],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "unregister(scope) is refused with a TypeError: the scope stays open in its place and its entries run",
+    fixture: "nothing-lost.mjs",
+    args: ["unregister-scope"],
+    expect: {
+      code: 0,
+      stdout: ["TypeError: Expected a registered function or resource, got a scope() of this stack", "scope disposed: false, registry size 1", "scope entry ran"],
+      notStderr: [anyDiagnostic],
+    },
+  },
+  {
+    name: "errors that cannot be inspected (a Symbol, throwing getters, a revoked Proxy) and names that cannot be read never stop the sequence",
+    fixture: "nothing-lost.mjs",
+    args: ["hostile-values"],
+    expect: {
+      code: 1,
+      stdout: ["top entry ran", "bottom entry ran"],
+      stderr: [
+        ...["throwsSymbol", "throwsGetters", "throwsRevokedProxy", "object\\[Symbol\\.dispose\\]"].map((name) => new RegExp(`^atexit: cleanup entry ${name} failed:$`, "m")),
+        entryFailed("anonymous function", "nameless-boom"),
+      ],
+    },
+  },
+  {
+    name: "with stderr a closed pipe, a failure that cannot be reported does not spin: an async entry's timer still fires and the sequence ends",
+    fixture: "nothing-lost.mjs",
+    args: ["dead-stderr"],
+    closeStderrAfter: "ready",
+    expect: { code: 1, stdout: ["ready", "waitsForATimer finished", "bottom entry ran"], exitWithin: { after: "ready", ms: 5000 } },
+  },
+  {
+    name: "a SIGTERM the process sends itself as the loop drains lets the sequence finish (T5′), then the process dies by SIGTERM",
+    fixture: "nothing-lost.mjs",
+    args: ["self-signal-while-draining"],
+    expect: { signal: "SIGTERM", stdout: ["top entry ran", "slow entry started", "slow entry finished", "bottom entry ran"], notStderr: [anyDiagnostic] },
+  },
+  {
+    name: "fetch() with atexit.signal rejects with an AbortError carrying the reason when SIGTERM starts the sequence",
+    fixture: "nothing-lost.mjs",
+    args: ["fetch-abort"],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: { signal: "SIGTERM", stdout: ["ready", "fetch rejected: AbortError kind signal"], notStderr: [anyDiagnostic] },
   },
 
   // Isolation
@@ -431,25 +570,32 @@ const scenarios = [
     expect: { code: 1, stdout: ["ready", `<${1 << 20} × x>`], stderr: [errorWithStack("error-with-big-output")] },
   },
 
-  // Nothing installed while the registry is empty
-  {
-    name: "an emptied registry leaves no process listeners, and SIGINT kills the process as if atexit were not there",
-    fixture: "empty-registry.mjs",
-    args: ["signal"],
-    expect: { signal: "SIGINT", stdout: LINES_EMPTY, notStderr: [anyDiagnostic] },
-  },
-  {
-    name: "an uncaught exception with an emptied registry gets the runtime's own report and exit code 1",
-    fixture: "empty-registry.mjs",
-    args: ["throw"],
-    expect: { code: 1, stdout: LINES_EMPTY, stderr: [runtimeOwnReport("plain-crash")], notStderr: [anyDiagnostic] },
-  },
-  {
-    name: "an unhandled rejection with an emptied registry gets the runtime's own report and exit code 1",
-    fixture: "empty-registry.mjs",
-    args: ["reject"],
-    expect: { code: 1, stdout: LINES_EMPTY, stderr: [runtimeOwnReport("plain-rejection")], notStderr: [anyDiagnostic] },
-  },
+  // Nothing installed while the registry is empty (listeners go at the next turn; until then a
+  // trigger is handled as the runtime would, without atexit)
+  ...["", "-right-after"].flatMap((when) => {
+    const lines = when === "" ? LINES_EMPTY : [...LINES_EMPTY, "last scope entry ran"];
+    const right = when === "" ? "" : ", also in the same turn as the last scope closed";
+    return [
+      {
+        name: `an emptied registry leaves no process listeners, and SIGINT kills the process as if atexit were not there${right}`,
+        fixture: "empty-registry.mjs",
+        args: [`signal${when}`],
+        expect: { signal: "SIGINT", stdout: lines, notStderr: [anyDiagnostic] },
+      },
+      {
+        name: `an uncaught exception with an emptied registry gets the runtime's own report and exit code 1${right}`,
+        fixture: "empty-registry.mjs",
+        args: [`throw${when}`],
+        expect: { code: 1, stdout: lines, stderr: [runtimeOwnReport("plain-crash")], notStderr: [anyDiagnostic] },
+      },
+      {
+        name: `an unhandled rejection with an emptied registry gets the runtime's own report and exit code 1${right}`,
+        fixture: "empty-registry.mjs",
+        args: [`reject${when}`],
+        expect: { code: 1, stdout: lines, stderr: [runtimeOwnReport("plain-rejection")], notStderr: [anyDiagnostic] },
+      },
+    ];
+  }),
 
   // Deno's own APIs (rows with `only` run on those runtimes alone)
   {
@@ -623,24 +769,35 @@ const scenarios = [
 
   // configure(): trace, report, signals
   {
-    name: "ATEXIT_TRACE=1 reports one line per entry with its name and duration",
+    name: "ATEXIT_TRACE=1 reports the start, one line per entry with its name, duration and outcome, and the end",
     fixture: "trace.mjs",
     env: { ATEXIT_TRACE: "1" },
     expect: {
       code: 0,
       stdout: ["flushLogs done", "closeDatabase done"],
-      stderr: [/^atexit: [^\n]*\bflushLogs\b/m, /^atexit: [^\n]*\bcloseDatabase\b[^\n]*\d+(\.\d+)? ?ms/m],
+      stderr: traced("drain", 2, [
+        ["flushLogs", "ok"],
+        ["closeDatabase", "ok"],
+      ]),
+      stderrLines: 4,
     },
   },
   {
-    name: "ATEXIT_TRACE=1 also reports every entry run synchronously by process.exit(), not only the failing ones",
+    name: "ATEXIT_TRACE=1 also reports every entry run synchronously by process.exit(): the async one as unfinished",
     fixture: "trace.mjs",
     args: ["exit"],
     env: { ATEXIT_TRACE: "1" },
     expect: {
       code: 0,
       stdout: ["flushLogs done"],
-      stderr: [/^atexit: trace flushLogs [\d.]+ ms ok$/m, /^atexit: trace closeDatabase [\d.]+ ms ok$/m, asyncEntriesCutShort(1)],
+      stderr: [
+        ...traced("exit", 2, [
+          ["flushLogs", "ok"],
+          ["closeDatabase", "unfinished"],
+        ]),
+        asyncEntriesCutShort(1),
+      ],
+      stderrLines: 5,
     },
   },
   {
@@ -682,7 +839,13 @@ const scenarios = [
 
 function runScenario(runtime, row, context) {
   const args = typeof row.args === "function" ? row.args(context) : (row.args ?? []);
-  return runChild(runtime, join(fixturesDir, row.fixture), { args, env: row.env, signals: row.signals, slowReader: row.slowReader });
+  return runChild(runtime, join(fixturesDir, row.fixture), {
+    args,
+    env: row.env,
+    signals: row.signals,
+    slowReader: row.slowReader,
+    closeStderrAfter: row.closeStderrAfter,
+  });
 }
 
 /** A long run of one repeated character reads "<N × c>", so that 1 MiB lines stay readable. */
@@ -724,6 +887,15 @@ function checkScenario(row, result, runtime) {
   assert.deepEqual(repeated, [], `lines printed more than once${context}`);
 
   for (const pattern of expect.stderr ?? []) assert.match(result.stderr, pattern, `stderr${context}`);
+  // Exhaustive: every "atexit:" line must be where one of the expected patterns matches.
+  const expectedStarts = new Set();
+  for (const pattern of expect.stderr ?? []) {
+    for (const match of result.stderr.matchAll(new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`))) {
+      expectedStarts.add(match.index);
+    }
+  }
+  const unexpected = [...result.stderr.matchAll(/^atexit: .*$/gm)].filter((line) => !expectedStarts.has(line.index)).map((line) => line[0]);
+  assert.deepEqual(unexpected, [], `unexpected atexit: lines on stderr${context}`);
   for (const pattern of [...(expect.notStderr ?? []), /MaxListenersExceededWarning/]) {
     assert.doesNotMatch(result.stderr, pattern, `stderr${context}`);
   }

@@ -28,6 +28,7 @@ export const defaultOps = {
   clear: 1,
   run: 3,
   disposeAsync: 3,
+  asyncDispose: 1,
   size: 2,
   disposed: 1,
 };

@@ -190,6 +190,8 @@ export function actionCode(action, program) {
     case "size":
     case "disposed":
       return `${on}.${action.op}`;
+    case "asyncDispose":
+      return `${on}[Symbol.asyncDispose]()`;
     default:
       return `${on}.${action.op}()`;
   }

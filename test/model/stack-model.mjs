@@ -15,6 +15,7 @@
 //             | { op: "adopt" | "adoptWeak", stack, value: Value, fn: Value } | { op: "use", stack, value }
 //             | { op: "unregister", stack, target: Value }
 //             | { op: "scope" | "move" | "clear" | "run" | "disposeAsync" | "size" | "disposed", stack }
+//             | { op: "asyncDispose", stack }   // stack[Symbol.asyncDispose]()
 //   Value     = { fn: i } | { disposable: i } | { object: i } | { stack: k } | { primitive: v }
 //
 // Values f<i>, d<i>, o<i> exist from the start (index i is taken modulo their count); stacks are
@@ -29,12 +30,16 @@
 //   const world = new ModelWorld(program, { choose })
 //   world.step(action)   → { results, events }  one main-program step: act, then settle
 //   world.act(action, results)  one operation now (results gets one Result), no settling
+//   world.run(stack) / world.disposeAsync(stack) → promise record { outcome }: start or join a loop
 //   world.settle()       runs every loop until nothing can happen (or `choose` declines)
+//   world.candidates()   → [{ type: "internal" | "call" | "resume", callee, n, apply }] next moves
 //   world.drainSync(stack) → { abandoned, failures }  T3-style: every pending entry called now
 //   world.stacks, world.journal, world.loops (in progress)
 //   world.promises[id].outcome  the promises operations returned, numbered as they returned
 //   world.observe()      → [{ size, disposed }] per stack, in stack order
 //   isStuck(world)       loops still in progress after settle(): a wait cycle (never finishes)
+//   internalFirst(choose) a `choose` that makes internal moves at once and asks `choose` only
+//                        among observable events (one fixed order, as a process model wants)
 //
 //   Result = { value: label } | { threw: "TypeError" | "ReferenceError" } | { promise: id }
 //   Event  = { type: "call", callee, n, this, args, results } | { type: "resume", callee, n, results }
@@ -43,9 +48,10 @@
 //
 // Disposal loops run one entry at a time. Where two loops are in flight at once (a scope's own
 // disposal beside its parent's loop, or a nested disposal of another stack), the next event
-// is any one of `candidates()`; `choose(candidates, world)` picks it (default: the first). A
-// checker passes a `choose` that follows the journal actually observed, so that any
-// interleaving the rules allow is accepted and nothing else.
+// is any one of `candidates()`; `choose(candidates, world)` picks it (default: the first, which
+// runs each loop's internal moves as early as possible). A checker passes a `choose` that
+// follows the journal actually observed, so that any interleaving the rules allow is accepted
+// and nothing else.
 
 /** SameValueZero (unregister's comparison, README "Decisions"): NaN matches NaN, 0 matches -0. */
 export const sameValueZero = (a, b) => a === b || (a !== a && b !== b);
@@ -258,6 +264,7 @@ export class ModelWorld {
       case "run":
         return this.run(stack, { now: true });
       case "disposeAsync":
+      case "asyncDispose": // [Symbol.asyncDispose](), the same function (SPEC §2.1)
         return this.disposeAsync(stack, { now: true });
       default:
         throw new Error(`unknown operation ${action.op}`);
@@ -329,7 +336,6 @@ export class ModelWorld {
       loop.state = "waiting";
       loop.waitingOn = this.disposeAsync(target, { now: callNow }); // like use(child)
       loop.propagate = true;
-      this.#wake(loop);
       return true;
     }
     if (!callNow) return false;
@@ -341,12 +347,10 @@ export class ModelWorld {
 
   /** A waiting loop whose awaited disposal has settled becomes ready again. */
   #wake(loop) {
-    const outcome = loop.waitingOn?.outcome;
-    if (loop.state !== "waiting" || outcome === undefined) return false;
+    const { outcome } = loop.waitingOn;
     if (loop.propagate && "rejected" in outcome) this.#fail(loop, outcome.rejected);
     loop.state = "ready";
     loop.waitingOn = undefined;
-    return true;
   }
 
   #finish(loop) {
@@ -414,9 +418,19 @@ export class ModelWorld {
     loop.state = "ready";
   }
 
-  /** The observable events that could happen next: a ready loop calls its top, or an async call resumes. */
+  /**
+   * What could happen next. Observable: a ready loop calls its top entry, or an async call
+   * resumes. Internal (not in the journal, listed first): a loop ends, takes a stack entry,
+   * starts waiting at a scope child, or wakes once what it waits for has settled. In ExitStack
+   * these happen a few microtasks after the previous settlement, so where two loops are in flight
+   * an event of the other loop may come first: a checker may pick them in any order.
+   */
   candidates() {
     const list = [];
+    for (const loop of this.loops) {
+      const apply = this.#internalMove(loop);
+      if (apply) list.push({ type: "internal", callee: loop.stack.label, n: 0, apply });
+    }
     for (const loop of this.loops) {
       const top = loop.state === "ready" ? loop.stack.entries.at(-1) : undefined;
       if (top === undefined || stackOf(top)) continue;
@@ -429,17 +443,16 @@ export class ModelWorld {
     return list;
   }
 
-  /** Runs every loop until nothing more can happen or `choose` returns nothing. */
+  #internalMove(loop) {
+    if (loop.state === "waiting") return loop.waitingOn.outcome === undefined ? undefined : () => this.#wake(loop);
+    if (loop.state !== "ready") return undefined;
+    const top = loop.stack.entries.at(-1);
+    return top === undefined || stackOf(top) ? () => this.#advance(loop) : undefined;
+  }
+
+  /** Runs every loop until nothing more can happen or `choose` returns nothing (default: the first candidate). */
   settle() {
     for (;;) {
-      let changed = true;
-      while (changed) {
-        changed = false;
-        for (const loop of [...this.loops]) {
-          if (this.#wake(loop)) changed = true;
-          if (loop.state === "ready" && this.#advance(loop)) changed = true;
-        }
-      }
       const candidates = this.candidates();
       if (candidates.length === 0) return;
       const next = this.choose(candidates, this);
@@ -473,6 +486,14 @@ export class ModelWorld {
     return { abandoned, failures };
   }
 }
+
+/**
+ * A `choose` that makes every internal move as soon as it can, and asks `choose` only when the
+ * next event is observable (then every candidate it sees is a call or a resume): the model's
+ * behaviour before internal moves were candidates, for callers that follow one order.
+ */
+export const internalFirst = (choose) => (candidates, world) =>
+  candidates.find(({ type }) => type === "internal") ?? choose(candidates, world);
 
 /** Loops still in progress once settle() has returned: a cycle of waits that never ends. */
 export const isStuck = (world) => world.loops.size > 0;

@@ -1,14 +1,15 @@
-// Native first: where the runtime has SuppressedError the bundled core-js
-// fallback is never loaded; where it has not, it is loaded only when two
-// errors need chaining. atexit/polyfill installs the standard globals.
+// Native first: chained disposal errors are instances of the global SuppressedError wherever
+// there is one (the runtime's, or a polyfill's installed later); without one, atexit's own
+// spec-exact fallback, which has the shape of core-js-pure's and adds no global.
+// atexit/polyfill installs the standard globals.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { ExitStack } from "atexit";
+import { shapeOf } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
-const fallbackLoaded = () => Object.keys(require.cache).some((file) => file.endsWith("suppressed-error.cjs"));
 const hasNative = typeof globalThis.SuppressedError === "function";
 
 async function chainTwoErrors() {
@@ -25,23 +26,57 @@ async function chainTwoErrors() {
   );
 }
 
-test("the core-js fallback is not loaded before two errors need chaining", () => {
-  assert.equal(fallbackLoaded(), false);
-});
-
-test("chained disposal errors use the native SuppressedError where the runtime has one, and load nothing else", { skip: !hasNative && "this runtime has no native SuppressedError" }, async () => {
+test("chained disposal errors are instances of the runtime's SuppressedError where it has one", { skip: !hasNative && "this runtime has no native SuppressedError" }, async () => {
   const error = await chainTwoErrors();
   assert.ok(error instanceof globalThis.SuppressedError);
-  assert.equal(fallbackLoaded(), false);
 });
 
-test("without a native SuppressedError the bundled core-js one is loaded on first need, and no global appears", { skip: hasNative && "this runtime has a native SuppressedError" }, async () => {
+test("without a global SuppressedError the fallback chains errors with the spec's shape (core-js-pure's), and no global appears", { skip: hasNative && "this runtime has a native SuppressedError" }, async () => {
   const error = await chainTwoErrors();
-  assert.equal(fallbackLoaded(), true);
   assert.equal(error.constructor.name, "SuppressedError");
+  assert.equal(error.name, "SuppressedError");
+  assert.ok(error instanceof Error);
   assert.equal(error.error.message, "first");
   assert.equal(error.suppressed.message, "second");
+  assert.equal(Object.hasOwn(error, "message"), false, "no message was given, so no own message (spec step 3)");
   assert.equal("SuppressedError" in globalThis, false);
+  const CoreJs = require("core-js-pure/actual/suppressed-error");
+  const reference = new CoreJs(new Error("first"), new Error("second"));
+  const { isGlobalSuppressedError: _ours, ...ours } = shapeOf(error);
+  const { isGlobalSuppressedError: _theirs, ...theirs } = shapeOf(reference);
+  assert.deepEqual({ ...ours, name: "SuppressedError" }, { ...theirs, name: "SuppressedError" });
+});
+
+test("a SuppressedError global installed after atexit loaded (a polyfill) is the one chained errors are instances of", { skip: hasNative && "this runtime has a native SuppressedError" }, async () => {
+  class PolyfilledSuppressedError extends Error {
+    constructor(error, suppressed) {
+      super();
+      this.error = error;
+      this.suppressed = suppressed;
+    }
+  }
+  globalThis.SuppressedError = PolyfilledSuppressedError;
+  try {
+    assert.ok((await chainTwoErrors()) instanceof PolyfilledSuppressedError);
+  } finally {
+    delete globalThis.SuppressedError;
+  }
+});
+
+test("a replaced global SuppressedError that cannot construct does not stop disposal: the fallback chains instead", async () => {
+  const original = Object.getOwnPropertyDescriptor(globalThis, "SuppressedError");
+  globalThis.SuppressedError = function broken() {
+    throw new Error("this constructor is broken");
+  };
+  try {
+    const error = await chainTwoErrors();
+    assert.equal(error.name, "SuppressedError");
+    assert.equal(error.error.message, "first");
+    assert.equal(error.suppressed.message, "second");
+  } finally {
+    if (original) Object.defineProperty(globalThis, "SuppressedError", original);
+    else delete globalThis.SuppressedError;
+  }
 });
 
 test("atexit/polyfill installs working explicit-resource-management globals, leaving native ones in place", () => {
@@ -50,5 +85,5 @@ test("atexit/polyfill installs working explicit-resource-management globals, lea
   const args = "Deno" in globalThis ? ["run", "-A", fixture] : [fixture];
   const child = spawnSync(process.execPath, args, { cwd: new URL("../..", import.meta.url), encoding: "utf8" });
   assert.equal(child.status, 0, child.stderr);
-  assert.deepEqual(JSON.parse(child.stdout), { order: ["b", "a", "c"], kept: true, symbols: true, suppressed: 2 });
+  assert.deepEqual(JSON.parse(child.stdout), { order: ["b", "a", "c"], kept: true, symbols: true, suppressed: 2, chainedIsGlobal: true });
 });

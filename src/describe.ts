@@ -1,0 +1,55 @@
+/**
+ * Words for values in messages: what a bad argument was (`describe`), and what
+ * a resource is called (`resourceName`). Both are total: a hostile value (a
+ * throwing getter, a revoked Proxy) gets a plain word instead of an exception,
+ * because they run inside error paths and diagnostics.
+ */
+
+/** Describes a received value for an error message: `42 (number)`, `null`, `[object Object] (object)`. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  const type = typeof value;
+  if (type === "function") return `function ${functionName(value as () => unknown) ?? "(anonymous)"}`;
+  if (type === "string") return `${JSON.stringify(value)} (string)`;
+  if (type === "symbol" || type === "bigint") return `${String(value)} (${type})`;
+  if (type === "object") {
+    const name = constructorName(value as object);
+    return name === undefined || name === "Object" ? `${safeString(value)} (object)` : `an instance of ${name}`;
+  }
+  return `${String(value)} (${type})`;
+}
+
+/** A resource as a diagnostic names it: a function's name, an object's constructor name, a primitive as `String()` writes it. */
+export function resourceName(value: unknown): string {
+  if (typeof value === "function") return functionName(value as () => unknown) ?? "anonymous function";
+  if (typeof value === "object" && value !== null) return constructorName(value) ?? "object";
+  return safeString(value);
+}
+
+/** A function's own name, or undefined when it has none (or reading it throws). */
+export function functionName(fn: (...args: never[]) => unknown): string | undefined {
+  try {
+    const name: unknown = fn.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function constructorName(value: object): string | undefined {
+  try {
+    const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return typeof value === "object" ? "[object]" : typeof value;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Every line atexit writes (README, "What atexit writes on stderr"), and the
+ * guard that keeps writing them from ever breaking what they describe: a
+ * `report` that throws, an error that cannot be inspected, a name that cannot
+ * be read, or a dead stderr each degrade to something plainer, once, and the
+ * sequence goes on.
+ */
+import { entryName, type Entry } from "./entry.js";
+import type { Outcome } from "./disposal.js";
+import type { ExitReason } from "./exit-reason.js";
+import type { Runtime } from "./runtime/types.js";
+
+const UNINSPECTABLE = "[error that cannot be inspected]";
+
+function entries(count: number, adjective = ""): string {
+  return `${count} ${adjective}${count === 1 ? "entry" : "entries"}`;
+}
+
+export class Diagnostics {
+  readonly #runtime: Runtime;
+  /** The application's `report`, or undefined for stderr. */
+  #report: ((line: string) => void) | undefined = undefined;
+  trace: boolean;
+
+  constructor(runtime: Runtime, trace: boolean) {
+    this.#runtime = runtime;
+    this.trace = trace;
+  }
+
+  set report(report: ((line: string) => void) | undefined) {
+    this.#report = report;
+  }
+
+  // ---- the lines -----------------------------------------------------------
+
+  entryFailed(entry: Entry, error: unknown): void {
+    this.#emit(`atexit: cleanup entry ${entryName(entry)} failed:\n${this.#format(error)}`);
+  }
+
+  uncaughtDuringCleanup(running: Entry | undefined, error: unknown): void {
+    this.#emit(`atexit: uncaught error during cleanup${this.#whileRunning(running)}:\n${this.#format(error)}`);
+  }
+
+  /** T3: the process is exiting now; `unfinished` async entries were called but cannot be awaited. */
+  exitCutShort(unfinished: number): void {
+    if (unfinished === 0) return;
+    this.#emit(`atexit: process.exit() was called; ${entries(unfinished, "async cleanup ")} could not finish. Use atexit.exit() to let them finish.`);
+  }
+
+  /** T5. */
+  signalCutShort(signal: string, running: Entry | undefined, unfinished: number): void {
+    this.#emit(`atexit: received ${signal} during cleanup${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
+  }
+
+  /** T7. */
+  timedOut(timeout: number, running: Entry | undefined, unfinished: number): void {
+    this.#emit(`atexit: cleanup timed out after ${timeout} ms${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
+  }
+
+  traceStarted(reason: ExitReason, pending: number): void {
+    if (!this.trace) return;
+    const detail = reason.kind === "signal" ? ` ${reason.signal}` : "";
+    this.#emit(`atexit: trace cleanup started (${reason.kind}${detail}), ${entries(pending)} pending`);
+  }
+
+  traceEntry(entry: Entry, outcome: Outcome, ms: number): void {
+    if (this.trace) this.#emit(`atexit: trace ${entryName(entry)} ${ms.toFixed(1)} ms ${outcome}`);
+  }
+
+  traceFinished(ms: number): void {
+    if (this.trace) this.#emit(`atexit: trace cleanup finished in ${ms.toFixed(1)} ms`);
+  }
+
+  /** T6 on the main thread: the uncaught error, the runtime's way (not through `report`: it is not atexit's line). */
+  uncaught(error: unknown): void {
+    let text: string;
+    try {
+      text = this.#runtime.formatUncaught(error);
+    } catch {
+      text = this.#format(error);
+    }
+    this.#write(text);
+  }
+
+  // ---- the guard -----------------------------------------------------------
+
+  #whileRunning(running: Entry | undefined): string {
+    return running === undefined ? "" : ` while ${entryName(running)} ran`;
+  }
+
+  #format(error: unknown): string {
+    try {
+      const text: unknown = this.#runtime.formatError(error);
+      return typeof text === "string" ? text : UNINSPECTABLE;
+    } catch {
+      return UNINSPECTABLE;
+    }
+  }
+
+  #emit(line: string): void {
+    const report = this.#report;
+    if (report === undefined) return this.#write(line);
+    try {
+      report(line);
+    } catch (error) {
+      // Once: from now on diagnostics go to stderr, starting with the line report did not take.
+      this.#report = undefined;
+      this.#write(`atexit: configure({ report }) threw ${this.#summary(error)}; diagnostics go to stderr from now on`);
+      this.#write(line);
+    }
+  }
+
+  #write(text: string): void {
+    try {
+      this.#runtime.writeDiagnostic(text);
+    } catch {
+      // stderr is gone: there is nowhere left to say anything.
+    }
+  }
+
+  /** An error on one line: `TypeError: message`. */
+  #summary(error: unknown): string {
+    try {
+      if (error instanceof Error) return `${error.name}: ${error.message}`.split("\n")[0] as string;
+      return String(error).split("\n")[0] as string;
+    } catch {
+      return UNINSPECTABLE;
+    }
+  }
+}

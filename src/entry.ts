@@ -1,0 +1,233 @@
+/**
+ * The entry model: what a pending entry of an ExitStack is, how it is called,
+ * which targets `unregister` matches, and how a diagnostic names it. No other
+ * module looks inside an entry; each asks this one. A new kind that one of the
+ * switches below does not handle is a type error (`unreachable`).
+ *
+ * An entry is a bare function for `defer(fn)` and `register(fn)` (the common
+ * case: one array slot, nothing allocated), or an {@link EntryRecord}. Every
+ * record has the same shape (kind, fn, value, position), so the disposal loop
+ * reads them through one hidden class.
+ */
+import { functionName, resourceName } from "./describe.js";
+import type { StackCore } from "./stack-core.js";
+
+export type Callback = (...args: never[]) => unknown;
+
+/** `fn(...value)`: `register(fn, ...args)`. */
+export const CALL_ARGS = 0;
+/** `fn(value)`: `adopt(value, fn)`. */
+export const ADOPT = 1;
+/** `fn(value.deref())` while the value lives: `adoptWeak(value, fn)`. */
+export const ADOPT_WEAK = 2;
+/** `fn.call(value)`, awaited: `use(value)` with `[Symbol.asyncDispose]`. */
+export const ASYNC_METHOD = 3;
+/** `fn.call(value)`, its result dropped: `use(value)` with only `[Symbol.dispose]`. */
+export const SYNC_METHOD = 4;
+/** A child stack from `scope()`, disposed in this place. */
+export const SCOPE = 5;
+/** `use(value)` of a resource atexit knows how to dispose better than its own method (resources.ts). */
+export const RESOURCE = 6;
+
+/** How atexit disposes a resource it knows (an http.Server, a ChildProcess, …): made by resources.ts. */
+export interface Resource {
+  /** What was handed to `use()`: `unregister` finds the entry by it. */
+  readonly target: object;
+  /** How a diagnostic names it: `http.Server 127.0.0.1:8080`. */
+  name(): string;
+  /** Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it can be. */
+  dispose(deadline: number | undefined): unknown;
+  /** What can be done at once, when nothing can be awaited (T3, a sequence cut short): true if work is left unfinished. */
+  disposeNow(): boolean;
+}
+
+interface Shape<Kind extends number, Fn, Value> {
+  readonly kind: Kind;
+  readonly fn: Fn;
+  readonly value: Value;
+  /** Index of this record in its EntryList's slots while it is pending (kept by the list). */
+  position: number;
+}
+
+export type EntryRecord =
+  | Shape<typeof CALL_ARGS, (...args: unknown[]) => unknown, readonly unknown[]>
+  | Shape<typeof ADOPT, (value: unknown) => unknown, unknown>
+  | Shape<typeof ADOPT_WEAK, (value: object) => unknown, WeakRef<object>>
+  | Shape<typeof ASYNC_METHOD, () => unknown, object>
+  | Shape<typeof SYNC_METHOD, () => unknown, object>
+  | Shape<typeof SCOPE, undefined, StackCore>
+  | Shape<typeof RESOURCE, undefined, Resource>;
+
+export type Entry = (() => unknown) | EntryRecord;
+
+type Kind = EntryRecord["kind"];
+type RecordOf<K extends Kind> = Extract<EntryRecord, { kind: K }>;
+
+/** Makes a record; one constructor, so that every record has one hidden class. */
+export function record<K extends Kind>(kind: K, fn: RecordOf<K>["fn"], value: RecordOf<K>["value"]): RecordOf<K> {
+  return { kind, fn, value, position: -1 } as RecordOf<K>;
+}
+
+const NO_ARGS: readonly [] = [];
+
+function unreachable(entry: never): never {
+  throw new TypeError(`atexit: unknown entry kind ${String((entry as { kind: unknown }).kind)}`);
+}
+
+/** The child stack of a `scope()` entry, or undefined for every other entry. */
+export function scopeOf(entry: Entry): StackCore | undefined {
+  return typeof entry !== "function" && entry.kind === SCOPE ? entry.value : undefined;
+}
+
+/** An `adoptWeak` entry whose value was collected: it is gone and must not run. */
+export function isCollected(entry: Entry): boolean {
+  return typeof entry !== "function" && entry.kind === ADOPT_WEAK && entry.value.deref() === undefined;
+}
+
+/**
+ * Calls an entry for the async disposal loop (spec DisposeResources, step 3.e)
+ * and returns what the loop must await. A synchronous throw propagates (the
+ * spec chains it without an Await). A `[Symbol.dispose]` method is wrapped as
+ * spec GetDisposeMethod does: its result is dropped, and a throw becomes a
+ * rejection, seen after one Await.
+ */
+export function invoke(entry: Entry, deadline: number | undefined): unknown {
+  if (typeof entry === "function") return entry();
+  // Callbacks are called with `this` undefined (spec: Call(onDispose, undefined, …)), never as methods of the record.
+  switch (entry.kind) {
+    case CALL_ARGS:
+      return Reflect.apply(entry.fn, undefined, entry.value);
+    case ADOPT:
+      return Reflect.apply(entry.fn, undefined, [entry.value]);
+    case ADOPT_WEAK:
+      return Reflect.apply(entry.fn, undefined, [entry.value.deref()]);
+    case ASYNC_METHOD:
+      return Reflect.apply(entry.fn, entry.value, NO_ARGS);
+    case SYNC_METHOD:
+      try {
+        Reflect.apply(entry.fn, entry.value, NO_ARGS);
+        return undefined;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    case RESOURCE:
+      return entry.value.dispose(deadline);
+    case SCOPE:
+      throw new TypeError("atexit: a scope entry is disposed, not called");
+    default:
+      return unreachable(entry);
+  }
+}
+
+/**
+ * Calls an entry from the synchronous drain (T3, or a sequence cut short).
+ * Returns true when the entry left work that cannot be awaited now: a promise,
+ * whose outcome is then neither awaited nor reported (a rejection handler is
+ * attached so that it is not an unhandled rejection either). A synchronous
+ * throw propagates. The result of a `[Symbol.dispose]` method is never awaited,
+ * so it never counts.
+ */
+export function invokeNow(entry: Entry): boolean {
+  if (typeof entry !== "function" && entry.kind === SYNC_METHOD) {
+    Reflect.apply(entry.fn, entry.value, NO_ARGS);
+    return false;
+  }
+  if (typeof entry !== "function" && entry.kind === RESOURCE) return entry.value.disposeNow();
+  const result = invoke(entry, undefined);
+  if (!isThenable(result)) return false;
+  try {
+    (result as PromiseLike<unknown>).then(undefined, ignore);
+  } catch {
+    // A thenable whose then() throws: nothing more can be done with it.
+  }
+  return true;
+}
+
+function ignore(): void {}
+
+function isThenable(value: unknown): boolean {
+  if ((typeof value !== "object" || value === null) && typeof value !== "function") return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The values `unregister` finds an entry by, passed to `add` (for the index):
+ * the function of `register`/`defer`/`adopt`, the resource of `use`/`adopt`,
+ * the living value of `adoptWeak`. A scope is a part of its parent, not a
+ * registration: it has no targets.
+ */
+export function forEachTarget(entry: Entry, add: (target: unknown) => void): void {
+  if (typeof entry === "function") return add(entry);
+  switch (entry.kind) {
+    case CALL_ARGS:
+      return add(entry.fn);
+    case ADOPT:
+      add(entry.fn);
+      return add(entry.value);
+    case ADOPT_WEAK: {
+      add(entry.fn);
+      const value = entry.value.deref();
+      if (value !== undefined) add(value);
+      return;
+    }
+    case ASYNC_METHOD:
+    case SYNC_METHOD:
+      return add(entry.value);
+    case RESOURCE:
+      return add(entry.value.target);
+    case SCOPE:
+      return;
+    default:
+      return unreachable(entry);
+  }
+}
+
+/** Whether `unregister(target)` removes this entry (SameValueZero, as the index's Map compares). */
+export function matches(entry: Entry, target: unknown): boolean {
+  let found = false;
+  forEachTarget(entry, (candidate) => {
+    if (candidate === target || (candidate !== candidate && target !== target)) found = true;
+  });
+  return found;
+}
+
+/**
+ * How a diagnostic names an entry (README, "What atexit writes on stderr"):
+ * `fn` for register/defer, `fn (adopting Value)` for adopt/adoptWeak,
+ * `Value[Symbol.asyncDispose]` or `Value[Symbol.dispose]` for use. Never throws.
+ */
+export function entryName(entry: Entry): string {
+  if (typeof entry === "function") return callbackName(entry);
+  switch (entry.kind) {
+    case CALL_ARGS:
+      return callbackName(entry.fn);
+    case ADOPT:
+      return `${callbackName(entry.fn)} (adopting ${resourceName(entry.value)})`;
+    case ADOPT_WEAK: {
+      const value = entry.value.deref();
+      return `${callbackName(entry.fn)} (adopting ${value === undefined ? "a collected value" : resourceName(value)})`;
+    }
+    case ASYNC_METHOD:
+      return `${resourceName(entry.value)}[Symbol.asyncDispose]`;
+    case SYNC_METHOD:
+      return `${resourceName(entry.value)}[Symbol.dispose]`;
+    case RESOURCE:
+      try {
+        return entry.value.name();
+      } catch {
+        return resourceName(entry.value.target);
+      }
+    case SCOPE:
+      return "scope()";
+    default:
+      return unreachable(entry);
+  }
+}
+
+function callbackName(fn: Callback): string {
+  return functionName(fn) ?? "anonymous function";
+}

@@ -1,0 +1,436 @@
+/**
+ * The termination sequence of the process registry (README, "How each exit
+ * runs"): which trigger does what in which phase, as one table, and the steps
+ * each cell takes. It drives the registry's stack through disposal.ts and the
+ * process through the runtime adapter; it never asks which runtime it is on.
+ *
+ * Phases:
+ * - `idle`: nothing has started.
+ * - `running`: the async sequence runs (T1, T2, T4, T6, or `disposeAsync()`).
+ * - `ending`: the sequence is over; output is being flushed before the exit or the raised signal.
+ * - `drained`: a T1 sequence ended; the loop ends by itself, unless new entries start another.
+ * - `final`: `process.exit()` is under way (T3): only synchronous work is left.
+ * - `disposed`: `atexit.disposeAsync()` finished; the registry takes no entries.
+ * - `absent` (not stored: idle or drained with no entry): the process behaves as without atexit.
+ *
+ * Listeners are installed with the first entry and released with the last; the runtime may
+ * keep them a moment longer (runtime/node.ts), and a trigger meeting them then is handled as
+ * `absent`.
+ */
+import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "./disposal.js";
+import type { Diagnostics } from "./diagnostics.js";
+import type { ExitReason } from "./exit-reason.js";
+import type { Options } from "./options.js";
+import type { SignalName } from "./runtime/signals.js";
+import type { Runtime, Triggers } from "./runtime/types.js";
+import type { StackCore } from "./stack-core.js";
+import { chainErrors } from "./suppressed-error.js";
+
+type Phase = "idle" | "running" | "ending" | "drained" | "final" | "disposed";
+type TablePhase = Phase | "absent";
+
+/** What each event carries. */
+interface Events {
+  drain: undefined;
+  /** `atexit.exit(code)`. */
+  explicit: number | undefined;
+  /** `atexit.disposeAsync()`. */
+  dispose: undefined;
+  signal: SignalName;
+  error: { readonly error: unknown; readonly origin: "uncaughtException" | "unhandledRejection" };
+  /** The process `exit` event: `process.exit(code)` or the end of the process. */
+  exit: number;
+  timeout: undefined;
+}
+type Event = keyof Events;
+type Cell<E extends Event> = (sequence: TerminationSequence, payload: Events[E]) => void;
+type Table = { readonly [P in TablePhase]: { readonly [E in Event]?: Cell<E> } };
+
+/** How long stdout/stderr may take to drain into a pipe before the process ends anyway. */
+const FLUSH_MS = 2000;
+
+/** What the registry gives the sequence. */
+export interface SequenceHost {
+  readonly core: StackCore;
+  readonly runtime: Runtime;
+  readonly diagnostics: Diagnostics;
+  options(): Options;
+  /** The sequence started: record the reason, abort `signal`, resolve `exiting`. */
+  started(reason: ExitReason): void;
+  /** Settles once the reactions to `exiting` have run (undefined if nobody asked for it). */
+  reactionsRun(): Promise<unknown> | undefined;
+}
+
+export class TerminationSequence {
+  /**
+   * What each event does in each phase; a missing cell ignores the event.
+   *
+   *             absent           idle, drained    running          ending          final         disposed
+   *   drain     –                start (T1)       –                –               –             –
+   *   explicit  start (T2)       start (T2)       set the code     set the code    set the code  exit now
+   *   dispose   start            start            (joined)         –               –             –
+   *   signal    as the runtime   start (T4)       T5′, or T5       raise it now    –             –
+   *   error     as the runtime   start (T6)       report, go on    report          –             –
+   *   exit      –                drain now (T3)   cut short (T3)   drain the rest  –             drain the rest
+   *   timeout   –                –                cut short (T7)   –               –             –
+   */
+  static readonly #table: Table = (() => {
+    const start: Table["idle"] = {
+      drain: (s) => s.#start({ kind: "drain", code: s.#host.runtime.exitCode() }),
+      explicit: (s, code) => s.#start(code === undefined ? { kind: "explicit", code: s.#host.runtime.exitCode() } : { kind: "explicit", code }),
+      dispose: (s) => s.#start({ kind: "explicit" }),
+      signal: (s, signal) => s.#start({ kind: "signal", signal }),
+      error: (s, { error }) => s.#start({ kind: "error", error }),
+      exit: (s, code) => s.#drainNow(code, true),
+    };
+    return {
+      absent: {
+        explicit: start.explicit,
+        dispose: start.dispose,
+        signal: (s, signal) => s.#asTheRuntime(() => s.#host.runtime.forward(signal)),
+        error: (s, { error, origin }) => s.#asTheRuntime(() => s.#crashAsTheRuntime(error, origin)),
+      },
+      idle: start,
+      drained: start,
+      running: {
+        explicit: (s, code) => s.#requestCode(code),
+        signal: (s, signal) => s.#signalDuringSequence(signal),
+        error: (s, { error }) => s.#uncaughtDuringSequence(error),
+        exit: (s) => s.#cutShortByExit(),
+        timeout: (s) => s.#cutShortByTimeout(),
+      },
+      ending: {
+        explicit: (s, code) => s.#requestCode(code),
+        signal: (s, signal) => s.#raise(signal),
+        error: (s, { error }) => s.#uncaughtDuringSequence(error),
+        exit: (s, code) => s.#drainNow(code, false),
+      },
+      final: {
+        explicit: (s, code) => {
+          if (code !== undefined) s.#host.runtime.setExitCode(code);
+        },
+      },
+      disposed: {
+        explicit: (s, code) => s.#host.runtime.exit(code ?? s.#host.runtime.exitCode()),
+        exit: (s, code) => s.#drainNow(code, false),
+      },
+    };
+  })();
+
+  readonly #host: SequenceHost;
+  #phase: Phase = "idle";
+  #installed = false;
+  /** The trigger of the sequence in progress (or last run). */
+  #trigger: ExitReason | undefined = undefined;
+  /** An entry failed, or an uncaught error happened, during this sequence: exit code 0 becomes 1. */
+  #failed = false;
+  /** `atexit.exit(code)` during the sequence. */
+  #requestedCode: number | undefined = undefined;
+  /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
+  #pendingSignal: SignalName | undefined = undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** When the timer fires, on the runtime's clock. */
+  #deadline: number | undefined = undefined;
+  #startedAt = 0;
+  /** Settles when the sequence in progress ends (for `disposeAsync()`). */
+  #done: Promise<Completion> | undefined = undefined;
+
+  readonly #triggers: Triggers = {
+    drain: () => this.#on("drain", undefined),
+    exit: (code) => this.#on("exit", code),
+    signal: (signal) => {
+      if (!this.#host.runtime.signalTakenOver(signal)) this.#on("signal", signal as SignalName);
+    },
+    error: (error, origin) => {
+      if (!this.#host.runtime.errorsTakenOver()) this.#on("error", { error, origin });
+    },
+  };
+
+  readonly #observer: Observer = {
+    now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
+    deadline: () => this.#deadline,
+    settled: (entry, outcome, error, startedAt) => {
+      const { diagnostics, runtime } = this.#host;
+      // An entry that called process.exit() inside the synchronous drain unwound: that is not a failure.
+      if (outcome === "failed" && runtime.isInterceptedExit(error)) outcome = "ok";
+      if (outcome === "failed") {
+        this.#failed = true;
+        diagnostics.entryFailed(entry, error);
+      }
+      if (diagnostics.trace) diagnostics.traceEntry(entry, outcome, runtime.now() - startedAt);
+    },
+  };
+
+  constructor(host: SequenceHost) {
+    this.#host = host;
+  }
+
+  /** Whether a sequence runs now (entries are then accepted during `run()`-like disposal). */
+  get running(): boolean {
+    return this.#phase === "running";
+  }
+
+  explicitExit(code: number | undefined): void {
+    this.#on("explicit", code);
+  }
+
+  /** `atexit.disposeAsync()`: runs the sequence without exiting, or joins the one in progress. */
+  dispose(): Promise<Completion | undefined> {
+    this.#on("dispose", undefined);
+    return this.#phase === "running" && this.#done !== undefined ? this.#done : Promise.resolve(undefined);
+  }
+
+  /** Nothing is installed while the registry is empty and no sequence runs (SPEC §3). */
+  syncListeners(): void {
+    const phase = this.#phase;
+    const wanted = phase === "running" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
+    if (wanted && !this.#installed) this.#install();
+    else if (!wanted && this.#installed) {
+      this.#installed = false;
+      this.#host.runtime.release();
+    }
+  }
+
+  /** `signals` or `catchErrors` changed. */
+  reinstall(): void {
+    if (this.#installed) this.#install();
+  }
+
+  #on<E extends Event>(event: E, payload: Events[E]): void {
+    const cell = (TerminationSequence.#table[this.#phaseForTable()] as { [K in Event]?: Cell<K> })[event];
+    cell?.(this, payload);
+  }
+
+  #phaseForTable(): TablePhase {
+    const phase = this.#phase;
+    return (phase === "idle" || phase === "drained") && this.#host.core.entries.size === 0 ? "absent" : phase;
+  }
+
+  /** A trigger with nothing registered, before the listeners went: take them off, and let the runtime do what it would have done. */
+  #asTheRuntime(act: () => void): void {
+    this.#uninstall();
+    act();
+  }
+
+  /**
+   * An uncaught error with nothing registered. A rejection is rejected again, which the runtime
+   * reports exactly as its own; in a worker a throw is thrown again, for the parent's `error`
+   * event. A throw on the main thread cannot be given back without the runtime pointing at
+   * atexit's line instead of the application's: it is printed the runtime's way, and the process
+   * ends with exit code 1, as the runtime would end it.
+   */
+  #crashAsTheRuntime(error: unknown, origin: Events["error"]["origin"]): void {
+    const { runtime, diagnostics } = this.#host;
+    if (origin === "unhandledRejection") return void Promise.reject(error);
+    if (!runtime.isMainThread) return runtime.rethrow(error);
+    diagnostics.uncaught(error);
+    runtime.exit(1);
+  }
+
+  // ---- starting and ending ---------------------------------------------------
+
+  #start(trigger: ExitReason): void {
+    const { core, runtime, diagnostics } = this.#host;
+    if (trigger.kind === "error" && runtime.isMainThread) diagnostics.uncaught(trigger.error);
+    // A sequence after the first (entries added once a drain ended) keeps the first reason.
+    if (this.#trigger === undefined) this.#host.started(trigger);
+    this.#trigger = trigger;
+    this.#phase = "running";
+    this.#failed = false;
+    this.#requestedCode = undefined;
+    this.#pendingSignal = undefined;
+    this.syncListeners();
+    // The deadline starts before any entry runs, so a first entry that hangs is caught too.
+    if (trigger.kind !== "explicit" || trigger.code !== undefined) this.#startTimer();
+    this.#startedAt = runtime.now();
+    diagnostics.traceStarted(trigger, core.entries.size);
+    // Published before the first entry is called: a disposeAsync() from inside one joins this sequence.
+    let settle!: (completion: Completion) => void;
+    this.#done = new Promise((resolve) => (settle = resolve));
+    void this.#run(trigger).then(settle, (error: unknown) => settle({ failed: true, error }));
+  }
+
+  async #run(trigger: ExitReason): Promise<Completion> {
+    // Let the reactions to `exiting` run before the first entry is called.
+    const reactions = this.#host.reactionsRun();
+    if (reactions !== undefined) await reactions;
+    const { core } = this.#host;
+    let completion: Completion = { failed: false, error: undefined };
+    // Entries added after a joined run() ended are left: go round until none is.
+    while (this.#phase === "running") {
+      const round = await disposeEntries(core, this.#observer, false);
+      if (round.failed) completion = { failed: true, error: completion.failed ? chainErrors(round.error, completion.error) : round.error };
+      if (core.entries.size === 0) break;
+    }
+    // Cut short meanwhile (process.exit(), a second signal, the timeout): that path ends the process.
+    if (this.#phase === "running") this.#finish(trigger);
+    return completion;
+  }
+
+  /** The sequence ran to its end: end the process the way the trigger says. */
+  #finish(trigger: ExitReason): void {
+    const { core, runtime, diagnostics } = this.#host;
+    this.#clearTimer();
+    diagnostics.traceFinished(runtime.now() - this.#startedAt);
+    const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
+    if (signal !== undefined) return this.#endBySignal(signal);
+    switch (trigger.kind) {
+      case "drain": {
+        // Let the loop end by itself: the one exit that never truncates piped output.
+        this.#phase = "drained";
+        const code = this.#requestedCode ?? runtime.exitCode();
+        runtime.setExitCode(this.#failed && code === 0 ? 1 : code);
+        return this.syncListeners();
+      }
+      case "explicit":
+        if (trigger.code === undefined) {
+          this.#phase = "disposed";
+          core.disposed = true;
+          return this.syncListeners();
+        }
+        return this.#endByExit(() => {
+          const code = this.#requestedCode ?? trigger.code ?? 0;
+          return this.#failed && code === 0 ? 1 : code;
+        });
+      case "error":
+        return this.#endByError(trigger.error, () => this.#requestedCode ?? 1);
+      case "exit":
+      case "signal":
+        return; // T3 ends in #drainNow, T4 above
+    }
+  }
+
+  #endBySignal(signal: SignalName): void {
+    this.#phase = "ending";
+    void this.#host.runtime.flush(FLUSH_MS).then(() => this.#raise(signal));
+  }
+
+  #endByExit(code: () => number): void {
+    this.#phase = "ending";
+    void this.#host.runtime.flush(FLUSH_MS).then(() => this.#host.runtime.exit(code()));
+  }
+
+  #endByError(error: unknown, code: () => number): void {
+    const { runtime } = this.#host;
+    if (!runtime.isMainThread) {
+      // A worker's error goes to its parent's `error` event, as without atexit.
+      this.#phase = "ending";
+      this.#uninstall();
+      return runtime.rethrow(error);
+    }
+    this.#endByExit(code);
+  }
+
+  /** Raises `signal` again with atexit's listeners gone, so the parent sees death by it. */
+  #raise(signal: SignalName): void {
+    if (this.#phase === "final") return;
+    this.#phase = "ending";
+    this.#clearTimer();
+    this.#uninstall();
+    this.#host.runtime.raise(signal);
+  }
+
+  // ---- during the sequence ---------------------------------------------------
+
+  #requestCode(code: number | undefined): void {
+    if (code !== undefined) this.#requestedCode = code;
+  }
+
+  #signalDuringSequence(signal: SignalName): void {
+    if (this.#trigger?.kind === "signal" || this.#pendingSignal !== undefined) return this.#cutShortBySignal(signal);
+    // T5′: go on, bounded by the timeout (disposeAsync() had none), and die by the signal at the end.
+    this.#pendingSignal = signal;
+    if (this.#timer === undefined) this.#startTimer();
+  }
+
+  #uncaughtDuringSequence(error: unknown): void {
+    // Thrown by something an entry started: a failure of the sequence, not a new trigger.
+    this.#failed = true;
+    this.#host.diagnostics.uncaughtDuringCleanup(currentEntry(this.#host.core), error);
+  }
+
+  // ---- cut short ---------------------------------------------------------------
+
+  /** Calls every entry not yet run, synchronously (a process.exit() inside one records its code). */
+  #drain(): number {
+    return this.#host.runtime.interceptExit(() => drainSync(this.#host.core, this.#observer));
+  }
+
+  /** T3 with no async sequence in progress (`fresh`), or for what was added while ending. */
+  #drainNow(code: number, fresh: boolean): void {
+    const { core, diagnostics, runtime } = this.#host;
+    const trigger: ExitReason = { kind: "exit", code };
+    if (this.#trigger === undefined) this.#host.started(trigger);
+    this.#trigger ??= trigger;
+    this.#phase = "final";
+    this.#clearTimer();
+    if (fresh) diagnostics.traceStarted(trigger, core.entries.size);
+    const startedAt = runtime.now();
+    diagnostics.exitCutShort(this.#drain());
+    if (fresh) diagnostics.traceFinished(runtime.now() - startedAt);
+  }
+
+  /** T3 while the async sequence runs: the entry being awaited cannot finish. */
+  #cutShortByExit(): void {
+    const { diagnostics, runtime } = this.#host;
+    this.#phase = "final";
+    this.#clearTimer();
+    diagnostics.exitCutShort(this.#drain());
+    diagnostics.traceFinished(runtime.now() - this.#startedAt);
+  }
+
+  /** T5: a second signal. */
+  #cutShortBySignal(signal: SignalName): void {
+    const { core, diagnostics, runtime } = this.#host;
+    this.#phase = "ending";
+    this.#clearTimer();
+    const running = currentEntry(core);
+    diagnostics.signalCutShort(signal, running, this.#drain());
+    diagnostics.traceFinished(runtime.now() - this.#startedAt);
+    this.#endBySignal(signal);
+  }
+
+  /** T7. */
+  #cutShortByTimeout(): void {
+    const { core, diagnostics, runtime } = this.#host;
+    this.#timer = undefined;
+    this.#deadline = undefined;
+    this.#phase = "ending";
+    const running = currentEntry(core);
+    diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
+    diagnostics.traceFinished(runtime.now() - this.#startedAt);
+    const trigger = this.#trigger as ExitReason;
+    const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
+    if (signal !== undefined) return this.#endBySignal(signal);
+    if (trigger.kind === "error") return this.#endByError(trigger.error, () => 1);
+    this.#endByExit(() => 1);
+  }
+
+  // ---- listeners and the deadline ----------------------------------------------
+
+  #install(): void {
+    const { signals, catchErrors } = this.#host.options();
+    this.#host.runtime.install(this.#triggers, { signals, catchErrors });
+    this.#installed = true;
+  }
+
+  #uninstall(): void {
+    this.#host.runtime.uninstall();
+    this.#installed = false;
+  }
+
+  #startTimer(): void {
+    const { timeout } = this.#host.options();
+    if (timeout === Infinity) return;
+    this.#deadline = this.#host.runtime.now() + timeout;
+    this.#timer = setTimeout(() => this.#on("timeout", undefined), timeout);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#deadline = undefined;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The state of one stack, behind the public ExitStack: its entries, whether it
+ * is disposed, the disposal loop in progress, and for a `scope()` child, where
+ * it sits in its parent. disposal.ts runs the loops over it; exit-stack.ts
+ * validates what goes in.
+ */
+import type { EntryRecord } from "./entry.js";
+import { EntryList } from "./entry-list.js";
+import type { Loop } from "./disposal.js";
+
+export class StackCore {
+  entries: EntryList = new EntryList();
+  disposed = false;
+  /** `use(null)` was called: spec DisposeResources then awaits once even if nothing else did. */
+  needsAwait = false;
+  /** The disposal loop in progress; published before it calls its first entry. */
+  loop: Loop | undefined = undefined;
+  /** For a `scope()` child: the list that holds it (it moves with `move()`), and its record there. */
+  container: EntryList | undefined = undefined;
+  record: EntryRecord | undefined = undefined;
+}
+
+/** A disposed scope leaves its parent once its disposal has settled (or at once, for `move()`). */
+export function leaveParent(core: StackCore): void {
+  const { container, record } = core;
+  core.container = undefined;
+  if (container !== undefined && record !== undefined) container.removeRecord(record);
+}
+
+/** Whether `child` is a pending `scope()` entry of `parent`. */
+export function isScopeOf(child: StackCore, parent: StackCore): boolean {
+  return child.container === parent.entries && child.record !== undefined && parent.entries.holds(child.record);
+}

@@ -4,7 +4,7 @@
 // program in full, as code and as data, with how to replay it.
 //
 // Environment:
-//   ATEXIT_PROGRAMS_RUNS  programs per runtime (default 30)
+//   ATEXIT_PROGRAMS_RUNS  programs per runtime (default 150)
 //   ATEXIT_PROGRAMS_SEED  fast-check seed (default below; `random` for a fresh one, printed)
 //   ATEXIT_PROGRAMS_PATH  fast-check replay path printed with a failure (replays just that case)
 //   ATEXIT_RUNTIMES       narrows the runtimes (comma-separated names), as for every matrix
@@ -21,7 +21,7 @@ import { checkProgram, childOutput, render } from "../model/process-program.mjs"
 const DEFAULT_SEED = 20261201;
 const env = process.env;
 const seed = env.ATEXIT_PROGRAMS_SEED === "random" ? Date.now() % 2 ** 31 : Number(env.ATEXIT_PROGRAMS_SEED ?? DEFAULT_SEED);
-const numRuns = Number(env.ATEXIT_PROGRAMS_RUNS ?? 30);
+const numRuns = Number(env.ATEXIT_PROGRAMS_RUNS ?? 150);
 const path = env.ATEXIT_PROGRAMS_PATH || undefined;
 /** Shrinking a failure stops after this long (the budget of `npm test` on a broken build). */
 const SHRINK_BUDGET_MS = 60_000;

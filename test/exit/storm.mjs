@@ -110,7 +110,7 @@ const released = () =>
     const poll = setInterval(() => {
       if (existsSync(\`\${dir}/released\`)) {
         clearInterval(poll);
-        resolve();
+        setTimeout(resolve, 25); // one more poll of the loop: the signal sent before the file is handled first
       }
     }, 5);
   });

@@ -36,13 +36,17 @@ const later = (ms, then) =>
       }
     }, ms),
   );
-/** Resolves once the test has sent the signal synchronised on "start <id>". */
+/**
+ * Resolves once the test has sent the signal synchronised on "start <id>" and the signal has
+ * been handled: the file appears after kill() returned, and the wait after it lets the event
+ * loop poll once more, where a pending signal is handled.
+ */
 const released = (id) =>
   new Promise((resolve) => {
     const poll = setInterval(() => {
       if (existsSync(\`\${dir}/ack-\${id}\`)) {
         clearInterval(poll);
-        resolve();
+        setTimeout(resolve, 25);
       }
     }, 5);
   });

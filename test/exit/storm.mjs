@@ -14,8 +14,9 @@
 //   entries also run together: no registry entry registered before the scope's first entry ran
 //   runs between the scope's first and last.)
 // - wrong exit: the child did not die by the signal that should end it: the one kill of a
-//   start-up or work child; the second signal of a child killed twice (T4 then T5: its bottom
-//   entry waits until the second was sent, so the sequence cannot end before); the kill of a
+//   start-up or work child; the second signal of a child killed twice (T4 then T5: sent once
+//   the first has started the sequence, and its bottom entry waits until the second was sent,
+//   so the sequence cannot end before); the kill of a
 //   child whose sequence atexit.exit(0) or the drain started (T5′: the sequence goes on, then
 //   death by that signal; it also waits on its bottom entry).
 // - hung: still alive at the deadline (then killed by SIGKILL; lost entries are not counted).
@@ -85,9 +86,11 @@ export function stormPlan(seed) {
   const kill = {
     startup: [{ signal: first, delayMs: rng.int(150) }],
     work: [{ after: "ready", signal: first, delayMs: rng.int(80) }],
+    // The second once the first has started the sequence: two signals pending at once may be
+    // handled in either order (Deno and Bun have done both).
     twice: [
       { after: "ready", signal: first },
-      { after: "ready", signal: second, delayMs: rng.int(60) },
+      { after: "sequence started", signal: second, delayMs: rng.int(60) },
     ],
     explicit: [{ after: "ready", signal: first, delayMs: rng.int(60) }],
     drain: [{ after: "ready", signal: first, delayMs: rng.int(60) }],
@@ -110,7 +113,7 @@ const released = () =>
     const poll = setInterval(() => {
       if (existsSync(\`\${dir}/released\`)) {
         clearInterval(poll);
-        setTimeout(resolve, 25); // one more poll of the loop: the signal sent before the file is handled first
+        setTimeout(resolve, 100); // more polls of the loop: the signal sent before the file is handled first
       }
     }, 5);
   });
@@ -150,6 +153,7 @@ function registerOn(stack, spec) {
 }
 
 if (plan.mode !== "drain") setInterval(() => {}, 1 << 30); // alive until a signal ends it
+atexit.signal.addEventListener("abort", () => writeSync(1, "sequence started\\n"));
 for (const step of plan.startup) {
   if (step.pause !== undefined) await sleep(step.pause);
   else registerOn(atexit, step);

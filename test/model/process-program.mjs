@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 
 import { repoRoot } from "../runtimes.mjs";
 import { runChild } from "../exit/child.mjs";
-import { DELAY_MS, EXIT_LATER_MS, LATE_MS, predict } from "./process-model.mjs";
+import { ACK_MS, DELAY_MS, EXIT_LATER_MS, LATE_MS, predict } from "./process-model.mjs";
 
 const atexitUrl = pathToFileURL(join(repoRoot, "dist", "index.js")).href;
 
@@ -39,14 +39,15 @@ const later = (ms, then) =>
 /**
  * Resolves once the test has sent the signal synchronised on "start <id>" and the signal has
  * been handled: the file appears after kill() returned, and the wait after it lets the event
- * loop poll once more, where a pending signal is handled.
+ * loop poll again, where a pending signal is handled (Deno's signal delivery, under load, has
+ * taken longer than one poll).
  */
 const released = (id) =>
   new Promise((resolve) => {
     const poll = setInterval(() => {
       if (existsSync(\`\${dir}/ack-\${id}\`)) {
         clearInterval(poll);
-        setTimeout(resolve, 25);
+        setTimeout(resolve, ${ACK_MS});
       }
     }, 5);
   });

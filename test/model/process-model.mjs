@@ -53,7 +53,7 @@
 // process program in its terms, and this model follows its journal of calls and resumes, adding
 // what the process does around them: which async call never settles (hang), the signals, the
 // deadline, the synchronous drains, the diagnostics and the end.
-import { ModelWorld } from "./stack-model.mjs";
+import { internalFirst, ModelWorld } from "./stack-model.mjs";
 
 const DEFAULT_TIMEOUT = 10_000;
 /** How long `reject` and `delay` take, `throwLater` takes, and `exitLater` waits (process-program.mjs renders these). */
@@ -200,7 +200,8 @@ class Simulation {
     const { stackProgram, entryOf } = toStackProgram(program);
     this.steps = stackProgram.steps;
     this.entryOf = entryOf;
-    this.world = new ModelWorld(stackProgram, { choose: (candidates) => this.choose(candidates) });
+    // One order: the stack's internal moves at once, the process decides on every call and resume.
+    this.world = new ModelWorld(stackProgram, { choose: internalFirst((candidates) => this.choose(candidates)) });
     this.registry = this.world.stacks[0];
     this.seen = 0; // events of world.journal already followed
     this.halt = undefined; // why the async sequence stopped: { entry, cut } | { entry, processExit }
@@ -295,7 +296,7 @@ class Simulation {
     this.finish();
   }
 
-  /** The stack model asks what happens next: follow what it did, then let it go on unless halted. */
+  /** The stack model asks which call or resume comes next: follow what it did, then let it go on unless halted. */
   choose(candidates) {
     this.follow({ sync: false });
     if (this.halt !== undefined) return undefined;

@@ -548,6 +548,19 @@ const scenarios = [
 
   // Output is not lost
   {
+    name: "an entry registered while the output is flushed after a SIGTERM sequence still runs before the process dies by SIGTERM",
+    fixture: "register-while-flushing.mjs",
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    slowReader: true,
+    expect: { signal: "SIGTERM", stdout: ["ready", `<${1 << 20} × x>`, "entry registered while flushing ran"] },
+    limits: {
+      deno: {
+        why: "Deno writes to a pipe synchronously: the process has ended before the timer could register anything",
+        expect: { stdout: ["ready", `<${1 << 20} × x>`] },
+      },
+    },
+  },
+  {
     name: "1 MiB written to stdout by an entry on SIGTERM reaches a slow reader in full, and the process dies by SIGTERM",
     fixture: "big-output.mjs",
     args: ["signal"],

@@ -9,9 +9,10 @@
 //   3. storm    the kill storm (test/exit/storm.mjs): children killed at random moments.
 //
 // Options: --seed N (default: random, printed), --count N (programs per runtime, default 1000),
-// --storm N (storm children per runtime, default 1000), --model N (model-test programs,
-// default 2000), --parts model,programs,storm (default all three), --shrink-seconds N (per
-// cause, default 120), --max-causes N (causes shrunk, most frequent first, default 30).
+// --storm N (storm children per runtime, default 1000), --model N (model-test programs a
+// runtime, default 20000, twenty times npm test's), --parts model,programs,storm (default all
+// three), --shrink-seconds N (per cause, default 120), --max-causes N (causes shrunk, most
+// frequent first, default 30).
 // ATEXIT_RUNTIMES narrows the runtimes. Exits 1 if anything disagreed.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -29,7 +30,7 @@ const { values: options } = parseArgs({
     seed: { type: "string" },
     count: { type: "string", default: "1000" },
     storm: { type: "string", default: "1000" },
-    model: { type: "string", default: "2000" },
+    model: { type: "string", default: "20000" },
     parts: { type: "string", default: "model,programs,storm" },
     "shrink-seconds": { type: "string", default: "120" },
     "max-causes": { type: "string", default: "30" },

@@ -31,7 +31,7 @@ function project({ end, journal, atexitLines, stderrFacts }, ids) {
 async function alone(cell, runtime) {
   if (cell.alone === undefined) return "";
   const checked = await checkProgram(runtime, cell.alone, { deadlineMs: deadlineOf(cell.alone) });
-  if (checked.agrees) return "\n(in a child of its own this cell agrees with the model: another cell's entry broke it here)";
+  if (checked.agrees) return "\n(in a child of its own this cell agrees with the model: another cell's entry broke it here, or the failure depends on timing)";
   return `\n(in a child of its own it fails too: ${JSON.stringify(checked.actual)}\n  where the model says ${JSON.stringify(checked.expected)})`;
 }
 

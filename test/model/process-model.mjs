@@ -48,6 +48,20 @@
 // - invalid: a reason why the program's outcome would depend on timing (a signal synchronised
 //   on an entry that does not wait for it); such programs are not run.
 //
+// Where the README leaves a choice, the model takes this one (each is a line of a test):
+// - "1 entry", "1 async cleanup entry": singular for 1 in every line, as the T3 line says it;
+// - the entry cut short is traced `unfinished` first, then the synchronous rest with its lines,
+//   then the T3/T5/T7 line, then "trace cleanup finished" (the last trace line of every sequence,
+//   T3 included, which also starts with "trace cleanup started (exit)");
+// - an entry's failure line comes before its `failed` trace line;
+// - an entry that calls process.exit() is traced `ok`, before the lines of the drain it starts;
+// - a scope is neither named nor traced: its entries are;
+// - T7 of a T1/T2/T6 sequence ends with 1 whatever an entry gave atexit.exit(); of a T4 or T5′
+//   sequence, by the signal;
+// - T6 ends with 1, or with the code an entry gave atexit.exit(): the rule "1 if an entry
+//   failed and the code was 0" is written for T1 and T2 only;
+// - atexit.exit() during a T5/T7 rest changes nothing; process.exit() there is not modelled.
+//
 // The stack itself is test/model/stack-model.mjs (the registry is its stack s0, disposed by a
 // run() loop so that entries added meanwhile are accepted, SPEC §2.1): `toStackProgram` writes a
 // process program in its terms, and this model follows its journal of calls and resumes, adding

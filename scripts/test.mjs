@@ -14,7 +14,16 @@ const units = readdirSync(`${repoRoot}test/unit`)
 const packageTests = readdirSync(`${repoRoot}test/package`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/package/${file}`);
-const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", ...packageTests, "test/docs/guides.test.mjs", "test/bench/smoke.test.mjs", "test/services"];
+const matrices = [
+  "test/exit/scenarios.test.mjs",
+  "test/exit/matrix.test.mjs",
+  "test/exit/generated.test.mjs",
+  "test/loader/loader.test.mjs",
+  ...packageTests,
+  "test/docs/guides.test.mjs",
+  "test/bench/smoke.test.mjs",
+  "test/services",
+];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {
@@ -25,7 +34,9 @@ function unitRun(runtime) {
 
 const number = (pattern, text) => Number(pattern.exec(text)?.[1] ?? 0);
 function nodeSummary(text) {
-  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed: number(/^(?:ℹ|#) fail (\d+)$/m, text), skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
+  // A test cancelled (its `before` hook threw, say) did not pass: it counts as failed.
+  const failed = number(/^(?:ℹ|#) fail (\d+)$/m, text) + number(/^(?:ℹ|#) cancelled (\d+)$/m, text);
+  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed, skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
 }
 function bunSummary(text) {
   return { passed: number(/^\s*(\d+) pass$/m, text), failed: number(/^\s*(\d+) fail$/m, text), skipped: number(/^\s*(\d+) skip$/m, text) };

@@ -20,9 +20,9 @@
  * one), the `http2` servers, and a Fastify instance, which is closed with its
  * own `close()` (so its hooks run) while its server is drained here.
  */
-import type { Server, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Http2Server, Http2Session } from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Resource } from "../entry.js";
 import { forceAfter, graceMs } from "./grace.js";
 
@@ -158,47 +158,57 @@ class Pending<T> {
 }
 
 /**
- * HTTP/1: responses are tracked from `use()` on (a listener put before the
- * application's, so that a request arriving while draining is marked before the
- * application writes its headers); idle sockets are Node's to find
- * (`closeIdleConnections`).
+ * HTTP/1: each open socket's latest response is noted from `use()` on (one Map
+ * entry per connection, no listener per request: the drain costs nothing per
+ * request until it starts), by a listener put before the application's, so that
+ * a request arriving while draining is marked before the application writes its
+ * headers. Idle sockets are Node's to find (`closeIdleConnections`).
  */
 class Http1Drain implements Drain {
   readonly server: Server;
   readonly kind: string;
-  readonly #responses = new Pending<ServerResponse>();
+  /** Each open socket's latest response: HTTP/1 answers a socket's requests one at a time. */
+  readonly #latest = new Map<Socket, ServerResponse>();
+  /** The responses the drain waits for. */
+  readonly #inFlight = new Pending<ServerResponse>();
   #draining = false;
 
   constructor(server: Server) {
     this.server = server;
     this.kind = typeof (server as unknown as Probe).addContext === "function" ? "https.Server" : "http.Server";
-    server.prependListener("request", (_request, response: ServerResponse) => {
-      if (this.#draining) this.#closeAfter(response);
-      this.#responses.add(response);
-      response.once("close", () => {
-        this.#responses.delete(response);
-        // Its socket may be back to keep-alive (headers sent before the drain): close it now.
-        if (this.#draining) setImmediate(() => server.closeIdleConnections());
-      });
+    server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => {
+      if (this.#draining) return this.#follow(response);
+      const { socket } = request;
+      if (!this.#latest.has(socket)) socket.once("close", () => this.#latest.delete(socket));
+      this.#latest.set(socket, response);
     });
   }
 
   drain(): Promise<void> {
     this.#draining = true;
-    for (const response of this.#responses.items) this.#closeAfter(response);
+    for (const response of this.#latest.values()) if (!response.writableFinished) this.#follow(response);
+    this.#latest.clear();
     this.server.closeIdleConnections();
-    return this.#responses.whenEmpty();
+    return this.#inFlight.whenEmpty();
   }
 
-  /** The socket closes once this response is done (Node honours the header); if its headers went out already, on its `close` above. */
-  #closeAfter(response: ServerResponse): void {
+  /**
+   * A response in flight: its socket closes once it is done (Node honours the header); if its
+   * headers went out already, its socket is back to keep-alive then, and closed as idle.
+   */
+  #follow(response: ServerResponse): void {
     if (!response.headersSent) response.setHeader("connection", "close");
+    this.#inFlight.add(response);
+    response.once("close", () => {
+      this.#inFlight.delete(response);
+      setImmediate(() => this.server.closeIdleConnections());
+    });
   }
 
   force(): boolean {
-    const cut = this.#responses.items.size > 0;
+    const cut = this.#inFlight.items.size > 0;
     this.server.closeAllConnections();
-    for (const response of this.#responses.items) response.socket?.destroy();
+    for (const response of this.#inFlight.items) response.socket?.destroy();
     return cut;
   }
 }

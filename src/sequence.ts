@@ -142,6 +142,10 @@ export class TerminationSequence {
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
   #startedAt = 0;
+  /** The async sequence was cut short (T5, T7): what comes later can only be called synchronously. */
+  #cutShort = false;
+  /** Worker threads were told and waited for; a later round of the sequence does not tell them again. */
+  #workersStopped = false;
   /** Settles when the sequence in progress ends (for `disposeAsync()`). */
   #done: Promise<Completion> | undefined = undefined;
 
@@ -246,6 +250,7 @@ export class TerminationSequence {
     if (this.#trigger === undefined) this.#host.started(trigger);
     this.#trigger = trigger;
     this.#phase = "running";
+    this.#cutShort = false;
     this.#failed = false;
     this.#requestedCode = undefined;
     this.#pendingSignal = undefined;
@@ -272,6 +277,9 @@ export class TerminationSequence {
       if (round.failed) completion = { failed: true, error: completion.failed ? chainErrors(round.error, completion.error) : round.error };
       if (core.entries.size === 0) break;
     }
+    // A signal that came as the loop drained waits, unread, for the loop to poll again: one more turn
+    // lets it be dispatched (T5′) before the process is let go to end with an exit code.
+    if (trigger.kind === "drain" && this.#phase === "running") await this.#host.runtime.signalsDispatched();
     // Cut short meanwhile (process.exit(), a second signal, the timeout): that path ends the process.
     if (this.#phase === "running") this.#finish(trigger);
     return completion;
@@ -283,10 +291,10 @@ export class TerminationSequence {
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
     if (signal !== undefined) return this.#stopWorkers(signal);
-    this.#clearTimer();
     switch (trigger.kind) {
       case "drain": {
         // Let the loop end by itself: the one exit that never truncates piped output.
+        this.#clearTimer();
         this.#phase = "drained";
         const code = this.#requestedCode ?? runtime.exitCode();
         runtime.setExitCode(this.#failed && code === 0 ? 1 : code);
@@ -294,6 +302,7 @@ export class TerminationSequence {
       }
       case "explicit":
         if (trigger.code === undefined) {
+          this.#clearTimer();
           this.#phase = "disposed";
           core.disposed = true;
           return this.syncListeners();
@@ -315,7 +324,8 @@ export class TerminationSequence {
    * registry runs now (told by the runtime), awaited within the same deadline, then the signal.
    */
   #stopWorkers(signal: SignalName): void {
-    const workers = this.#host.runtime.stopWorkers(signal);
+    const workers = this.#workersStopped ? undefined : this.#host.runtime.stopWorkers(signal);
+    this.#workersStopped = true;
     if (workers === undefined) return this.#endBySignal(signal);
     this.#phase = "workers";
     void workers.then(() => {
@@ -324,20 +334,42 @@ export class TerminationSequence {
   }
 
   #endBySignal(signal: SignalName): void {
-    this.#clearTimer();
-    this.#phase = "ending";
-    void this.#host.runtime.flush(FLUSH_MS).then(() => this.#raise(signal));
+    this.#endWhenFlushed(() => this.#raise(signal));
   }
 
   #endByExit(code: () => number): void {
+    this.#endWhenFlushed(() => this.#host.runtime.exit(code()));
+  }
+
+  /**
+   * Ends the process once stdout and stderr are flushed. An entry registered meanwhile (by a
+   * timer an entry started, say) is not lost: it runs in another round of the same sequence,
+   * still bounded by its deadline, which stays armed until the end; after a sequence cut short,
+   * it is called synchronously.
+   */
+  #endWhenFlushed(end: () => void): void {
     this.#phase = "ending";
-    void this.#host.runtime.flush(FLUSH_MS).then(() => this.#host.runtime.exit(code()));
+    void this.#host.runtime.flush(FLUSH_MS).then(() => {
+      if (this.#phase !== "ending") return; // raised meanwhile by another signal, or process.exit()
+      if (this.#host.core.entries.size > 0) {
+        if (this.#cutShort) {
+          this.#drain();
+        } else {
+          this.#phase = "running";
+          void this.#run(this.#trigger as ExitReason);
+          return;
+        }
+      }
+      this.#clearTimer();
+      end();
+    });
   }
 
   #endByError(error: unknown, code: () => number): void {
     const { runtime } = this.#host;
     if (!runtime.isMainThread) {
       // A worker's error goes to its parent's `error` event, as without atexit.
+      this.#clearTimer();
       this.#phase = "ending";
       this.#uninstall();
       return runtime.rethrow(error);
@@ -410,6 +442,7 @@ export class TerminationSequence {
 
   /** T5: a second signal. */
   #cutShortBySignal(signal: SignalName): void {
+    this.#cutShort = true;
     const { diagnostics, runtime } = this.#host;
     const running = this.#running();
     this.#phase = "ending";
@@ -421,6 +454,7 @@ export class TerminationSequence {
 
   /** T7. */
   #cutShortByTimeout(): void {
+    this.#cutShort = true;
     const { diagnostics, runtime } = this.#host;
     this.#timer = undefined;
     this.#deadline = undefined;

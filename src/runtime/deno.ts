@@ -40,6 +40,11 @@ export class DenoRuntime extends NodeRuntime {
     }
   }
 
+  /** Deno dispatches a pending signal only after a few turns of its loop: a timer turn is enough (an immediate is not). */
+  override signalsDispatched(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
   /** At once: Deno drops a signal delivered while a listener was there but dispatched after it went. */
   override release(): void {
     this.uninstall();
@@ -55,6 +60,16 @@ export class DenoRuntime extends NodeRuntime {
     if (!this.isMainThread) return;
     if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
+    // Deno puts a signal's default action back a moment after its last listener goes: under load the
+    // raise can come first and be dropped. Raise again while the process lives on (ten times, 50 ms
+    // apart), then end as a container runtime reports death by the signal.
+    let attempts = 0;
+    const again = (): void => {
+      if (++attempts > 10) return this.exit(128 + signalNumber(signal));
+      this.forward(signal);
+      setTimeout(again, 50);
+    };
+    setTimeout(again, 50);
   }
 
   override formatUncaught(error: unknown): string {

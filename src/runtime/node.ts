@@ -234,6 +234,11 @@ export class NodeRuntime implements Runtime {
     setTimeout(() => process.exit(code), SIGNAL_EXIT_TURN_MS);
   }
 
+  /** One turn: its poll phase reads the signal pipe that a drained loop would not read again. */
+  signalsDispatched(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
   forward(signal: string): void {
     // In a worker the signal came from the main thread, which raises it itself.
     if (this.isMainThread) process.kill(process.pid, signal);

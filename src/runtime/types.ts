@@ -25,6 +25,8 @@ export interface Runtime {
   readonly isMainThread: boolean;
   /** Adds the process listeners (one per event, whatever the number of entries); keeps those already there for the same options. */
   install(triggers: Triggers, options: InstallOptions): void;
+  /** Settles once a signal that arrived as the loop drained has been dispatched to the listeners. */
+  signalsDispatched(): Promise<void>;
   /** Removes every listener `install` added, now. */
   uninstall(): void;
   /** The registry no longer needs the listeners: removed now or at the next turn, as the runtime allows (an `install` meanwhile keeps them). */

@@ -496,6 +496,12 @@ const scenarios = [
     expect: { signal: "SIGTERM", stdout: ["top entry ran", "slow entry started", "slow entry finished", "bottom entry ran"], notStderr: [anyDiagnostic] },
   },
   {
+    name: "a SIGTERM the process sends itself just before its loop drains, with a quick sequence, still ends it by SIGTERM",
+    fixture: "nothing-lost.mjs",
+    args: ["self-signal-quick-drain"],
+    expect: { signal: "SIGTERM", stdout: ["entry ran"], notStderr: [anyDiagnostic] },
+  },
+  {
     name: "fetch() with atexit.signal rejects with an AbortError carrying the reason when SIGTERM starts the sequence",
     fixture: "nothing-lost.mjs",
     args: ["fetch-abort"],

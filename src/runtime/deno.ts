@@ -61,15 +61,16 @@ export class DenoRuntime extends NodeRuntime {
     if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
     // Deno puts a signal's default action back a moment after its last listener goes: under load the
-    // raise can come first and be dropped. Raise again while the process lives on (ten times, 50 ms
-    // apart), then end as a container runtime reports death by the signal.
+    // raise can come first and be dropped. Raise again while the process lives on (at once on the
+    // next timer turn, then every 10 ms for half a second), then end as a container runtime reports
+    // death by the signal. Soon, because abandoned entries could otherwise go on logging meanwhile.
     let attempts = 0;
     const again = (): void => {
-      if (++attempts > 10) return this.exit(128 + signalNumber(signal));
+      if (++attempts > 50) return this.exit(128 + signalNumber(signal));
       this.forward(signal);
-      setTimeout(again, 50);
+      setTimeout(again, 10);
     };
-    setTimeout(again, 50);
+    setTimeout(again, 0);
   }
 
   override formatUncaught(error: unknown): string {

@@ -11,6 +11,16 @@
 //       def __init__(self): atexit.register(self.gg)
 //       def gg(self): print("atexit of cc called")
 //   BB().bb()
+//
+//   npm run example -- seed        (npm start runs it first)
+//
+// What it prints, as Python does: the handlers run when the program ends, last registered first.
+//
+//   bb called
+//   atexit of cc called
+//   atexit of bb called
+//   atexit of this aa called
+//   [exit code 0]
 import atexit from "atexit";
 
 function aa_atexit(): void {

@@ -19,7 +19,7 @@ describe("readiness and the drain delay (examples/kubernetes.ts)", { concurrency
         buffer += chunk;
         const parts = buffer.split("\n");
         buffer = parts.pop();
-        lines.push(...parts);
+        lines.push(...parts.map((line) => line.replace(/^\[\d+\.\d+s\] /, ""))); // its log's time stamp
       });
       service.stderr.on("data", (chunk) => (stderr += chunk));
       const ended = new Promise((resolve) => service.on("close", (code, signal) => resolve({ code, signal })));
@@ -27,7 +27,7 @@ describe("readiness and the drain delay (examples/kubernetes.ts)", { concurrency
         for (let tries = 0; tries < 500 && !lines.some(predicate); tries++) await new Promise((resolve) => setTimeout(resolve, 10));
         return lines.find(predicate);
       };
-      const { port } = JSON.parse(await waitFor((line) => line.startsWith('{"port"')));
+      const port = Number(/:(\d+)$/.exec(await waitFor((line) => line.startsWith("listening on ")))[1]);
       const get = async (path) => {
         const socket = connection(port);
         try {

@@ -21,6 +21,13 @@ const exitInsideEntry = function exit(code?: number | string | null): never {
   throw interceptedExit;
 } as typeof process.exit;
 
+/**
+ * How long the registry must stay empty before its listeners go (see `release`). Long enough that
+ * a server opening a scope per request, one request per event-loop turn, keeps them; short enough
+ * that a process done with atexit is soon left as it would be without it.
+ */
+export const QUIET_MS = 10;
+
 /** Set once a write to stderr failed: diagnostics then have nowhere to go. */
 let stderrGone = false;
 let listeningToStderr = false;
@@ -29,6 +36,13 @@ let listeningToStderr = false;
 interface Installed {
   readonly event: string;
   readonly remove: () => void;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function builtin<T>(id: string): T {
@@ -61,16 +75,24 @@ export class NodeRuntime implements Runtime {
   #installed: Installed[] = [];
   /** What the listeners in #installed were added for. */
   #options: InstallOptions | undefined = undefined;
-  #releasing: ReturnType<typeof setImmediate> | undefined = undefined;
+  /** Armed by `release`: removes the listeners once the registry has stayed empty for QUIET_MS. */
+  #releasing: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The registry does not need the listeners now (they linger until #releasing fires). */
+  #released = false;
+  /** They were wanted again since #releasing was armed: it waits another quiet period. */
+  #reused = false;
 
   get isMainThread(): boolean {
     return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
   }
 
   install(triggers: Triggers, options: InstallOptions): void {
-    this.#cancelRelease();
+    if (this.#released) {
+      this.#released = false;
+      this.#reused = true;
+    }
     const current = this.#options;
-    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals.join() === options.signals.join()) return;
+    if (current !== undefined && current.catchErrors === options.catchErrors && sameList(current.signals, options.signals)) return;
     this.uninstall();
     this.#options = options;
     this.listen("beforeExit", () => triggers.drain());
@@ -101,31 +123,40 @@ export class NodeRuntime implements Runtime {
   }
 
   uninstall(): void {
-    this.#cancelRelease();
+    if (this.#releasing !== undefined) {
+      clearTimeout(this.#releasing);
+      this.#releasing = undefined;
+    }
+    this.#released = false;
+    this.#reused = false;
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
     this.#options = undefined;
   }
 
   /**
-   * At the next turn of the event loop, not at once: a per-request scope on an otherwise empty
-   * registry would otherwise add and remove three signal handlers per request (each pair ≈ 3 µs,
-   * several times the scope itself). The registry handles a trigger that comes meanwhile as it
-   * would without atexit.
+   * Once the registry has stayed empty for QUIET_MS (between one and two periods after it last
+   * emptied), not at once: a per-request scope on an otherwise empty registry would otherwise add
+   * and remove three signal handlers per request (each pair ≈ 3 µs, several times the scope
+   * itself). One timer per quiet period, not one per request: a request only flips #reused. The
+   * registry handles a trigger that comes meanwhile as it would without atexit.
    */
   release(): void {
-    if (this.#releasing !== undefined || this.#installed.length === 0) return;
-    this.#releasing = setImmediate(() => {
-      this.#releasing = undefined;
-      this.uninstall();
-    });
+    if (this.#installed.length === 0) return;
+    this.#released = true;
+    if (this.#releasing !== undefined) return;
+    this.#releasing = setTimeout(() => this.#quietPeriodEnded(), QUIET_MS);
     this.#releasing.unref();
   }
 
-  #cancelRelease(): void {
-    if (this.#releasing !== undefined) {
-      clearImmediate(this.#releasing);
-      this.#releasing = undefined;
+  #quietPeriodEnded(): void {
+    if (!this.#released) {
+      this.#releasing = undefined; // wanted now: the next release arms it again
+    } else if (this.#reused) {
+      this.#reused = false;
+      this.#releasing?.refresh();
+    } else {
+      this.uninstall();
     }
   }
 

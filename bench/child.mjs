@@ -50,13 +50,15 @@ switch (task) {
     const [op, n] = [rest[0], Number(rest[1])];
     const { fns, objs } = entries(2 * n);
     const lib = await loadAdapter(library, op, fns, objs);
+    const cpu = process.cpuUsage();
     let start = now();
     for (let i = 0; i < n; i++) lib.add(i);
     const ns = Number(now() - start);
+    const { user, system } = process.cpuUsage(cpu);
     start = now();
     for (let i = n; i < 2 * n; i++) lib.add(i);
     const warmNs = Number(now() - start);
-    print({ op, n, ns, nsPerEntry: ns / n, warmNsPerEntry: warmNs / n });
+    print({ op, n, ns, nsPerEntry: ns / n, warmNsPerEntry: warmNs / n, cpuNsPerEntry: ((user + system) * 1000) / n });
     process.exit(0); // skip the peers' own exit work: it is measured separately
     break;
   }

@@ -10,8 +10,11 @@ assertAllPresent();
 const units = readdirSync(`${repoRoot}test/unit`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/unit/${file}`);
-/** Test files that spawn every runtime themselves; run once, by Node 20. */
-const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", "test/package/package.test.mjs", "test/bench/smoke.test.mjs"];
+/** Test files that spawn every runtime themselves (the package's: its consumers); run once, by Node 20. */
+const packageTests = readdirSync(`${repoRoot}test/package`)
+  .filter((file) => file.endsWith(".test.mjs"))
+  .map((file) => `test/package/${file}`);
+const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", ...packageTests, "test/bench/smoke.test.mjs"];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {

@@ -7,13 +7,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { loaderScope, loadParser } from "./scope.js";
+import { importParser } from "./parser.js";
+import { loaderScope } from "./scope.js";
 import { createTransform } from "./transform-core.js";
 
 type LoadResult = { format?: string | null | undefined; source?: string | ArrayBuffer | ArrayBufferView | null | undefined; shortCircuit?: boolean };
 type Context = { format?: string | null | undefined };
 
-const { parseSync } = await loadParser();
+const parseSync = await importParser("atexit: the module-lifetime `using` loader");
 const scope = loaderScope(new URL("./", import.meta.url).href, createTransform(parseSync));
 
 /** Node's `load` hook. */

@@ -15,7 +15,8 @@
 import * as nodeModule from "node:module";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loaderScope, loadParser } from "./scope.js";
+import { importParser } from "./parser.js";
+import { loaderScope } from "./scope.js";
 import { createTransform } from "./transform-core.js";
 import { installBunPlugin } from "./bun-plugin.js";
 
@@ -31,7 +32,7 @@ function sourceText(source: LoadResult["source"], url: string): string {
 }
 
 // Fail at once, before the application's first module, when the parser is missing.
-const { parseSync } = await loadParser();
+const parseSync = await importParser("atexit: the module-lifetime `using` loader");
 const scope = loaderScope(distUrl, createTransform(parseSync));
 const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
 

@@ -10,7 +10,8 @@
  * - `ATEXIT_LOADER_DEBUG=1`: one stderr line per rewritten module.
  */
 import { fileURLToPath } from "node:url";
-import type { TransformOptions, TransformResult } from "./transform-core.js";
+import { Buffer } from "node:buffer";
+import type { SourceMap, TransformOptions, TransformResult } from "./transform-core.js";
 
 /** The module formats the loader rewrites (Node's names; Deno gives none, so the extension decides). */
 const JS_FORMATS = new Set(["module", "commonjs", "module-typescript", "commonjs-typescript"]);
@@ -68,23 +69,18 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
         process.stderr?.write(`atexit: ${result.warning}\n`);
       }
       if (debug && result.changed) process.stderr?.write(`atexit: rewrote top-level using in ${url}\n`);
-      return result;
+      return result.changed && result.map !== null ? { ...result, code: withInlineMap(result.code, source, result.map) } : result;
     },
   };
 }
 
 /**
- * Loads the optional peer dependency, or fails at once saying what to install.
- * Deno needs --allow-ffi (or -A) for the native parser.
+ * The rewritten code with its source map inline, so that where the runtime applies source
+ * maps (Deno and Bun always, Node with --enable-source-maps) a column after an insertion is
+ * the original one. A module that has a map of its own keeps it: the two cannot be chained here.
  */
-export async function loadParser(): Promise<typeof import("oxc-parser")> {
-  try {
-    return await import("oxc-parser");
-  } catch (cause) {
-    const deno = "Deno" in globalThis ? " (on Deno, also allow the native parser with --allow-ffi, or -A)" : "";
-    throw new Error(
-      `atexit: the module-lifetime \`using\` loader needs the optional peer dependency "oxc-parser": install it with \`npm install oxc-parser\`${deno}`,
-      { cause },
-    );
-  }
+function withInlineMap(code: string, original: string, map: SourceMap): string {
+  if (/^\/\/[#@] sourceMappingURL=/m.test(original)) return code;
+  const json = JSON.stringify({ ...map, sourcesContent: undefined });
+  return `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(json).toString("base64")}\n`;
 }

@@ -168,21 +168,25 @@ function keywordAt(code: string, from: number, word: string): number {
 }
 
 /**
- * The helpers, as one line: `using` keeps its sync meaning (SPEC §7: the
- * dispose method is read at once, must be callable, its result is not
- * awaited); `await using` is `atexit.use(value)`. Both go through the public
- * API: `adopt(value, wrapper)` so that `unregister(value)` still finds it.
+ * The helpers, as one line appended after the module's own: `using` keeps its
+ * sync meaning (the dispose method is read at once, must be callable, its
+ * result is not awaited); `await using` is `atexit.use(value)`. Both go through
+ * the public API: `adopt(value, wrapper)` so that `unregister(value)` still finds it.
+ * An error they throw starts its stack at the caller (`Error.captureStackTrace`),
+ * so that the runtime prints the user's declaration, not this line.
  */
 function helperLine(prefix: string, format: "module" | "commonjs", runtime: string): string {
   const registry = format === "module" ? `${prefix}` : `require(${JSON.stringify(runtime)}).default`;
   const head = format === "module" ? `import ${prefix} from ${JSON.stringify(runtime)}; ` : "";
+  const fail = `${prefix}_fail`;
   return (
     head +
+    `function ${fail}(error, caller) { Error.captureStackTrace?.(error, caller); return error; } ` +
     `function ${prefix}_using(v) { if (v === null || v === undefined) return v; ` +
-    `if (typeof v !== "object" && typeof v !== "function") throw new TypeError("using: expected an object with [Symbol.dispose], got " + typeof v); ` +
-    `const m = v[Symbol.dispose]; if (typeof m !== "function") throw new TypeError("using: the value's [Symbol.dispose] is not a function"); ` +
+    `if (typeof v !== "object" && typeof v !== "function") throw ${fail}(new TypeError("using: expected an object with [Symbol.dispose], got " + typeof v), ${prefix}_using); ` +
+    `const m = v[Symbol.dispose]; if (typeof m !== "function") throw ${fail}(new TypeError("using: the value's [Symbol.dispose] is not a function"), ${prefix}_using); ` +
     `${registry}.adopt(v, (value) => { m.call(value); }); return v; } ` +
-    `function ${prefix}_awaitUsing(v) { return ${registry}.use(v); }`
+    `function ${prefix}_awaitUsing(v) { try { return ${registry}.use(v); } catch (error) { throw error instanceof Error ? ${fail}(error, ${prefix}_awaitUsing) : error; } }`
   );
 }
 
@@ -201,11 +205,22 @@ function vlq(value: number): string {
   return out;
 }
 
+/** Whether a token starts at `index` (a word after a non-word, or any punctuation). */
+function startsToken(code: string, index: number, lineStart: number): boolean {
+  const char = code[index]!;
+  if (/\s/.test(char)) return false;
+  if (index === lineStart || !isIdentifierPart(char)) return true;
+  return !isIdentifierPart(code[index - 1]);
+}
+
 /**
  * The source map of an insertion-only rewrite: lines are the same, and on each
  * line generated columns equal original ones up to the first insertion, then
  * are shifted by what was inserted before them. Inserted text maps to its
- * insertion point.
+ * insertion point. A segment starts at every token, because a map's consumer
+ * (a runtime printing a stack, a bundler composing maps) gives a position
+ * inside a segment the segment's start: every position a stack frame can name
+ * is then exact.
  */
 function insertionMap(original: string, filename: string, insertions: readonly { at: number; length: number }[]): SourceMap {
   const lines: string[] = [];
@@ -220,13 +235,14 @@ function insertionMap(original: string, filename: string, insertions: readonly {
     // Segments: [generatedColumn, originalColumn] pairs.
     const segments: [number, number][] = [[0, 0]];
     let shift = 0;
-    while (next < insertions.length && insertions[next]!.at <= end) {
-      const insertion = insertions[next]!;
-      const column = insertion.at - lineStart;
-      segments.push([column + shift, column]);
-      shift += insertion.length;
-      segments.push([column + shift, column]);
-      next += 1;
+    for (let index = lineStart; index <= end; index += 1) {
+      const column = index - lineStart;
+      while (next < insertions.length && insertions[next]!.at === index) {
+        segments.push([column + shift, column]);
+        shift += insertions[next]!.length;
+        next += 1;
+      }
+      if (index < end && column > 0 && startsToken(original, index, lineStart)) segments.push([column + shift, column]);
     }
     let generatedColumn = 0;
     lines.push(

@@ -10,22 +10,13 @@
  * ```
  * @module
  */
-import { createRequire } from "node:module";
-import { createTransform, mayContainUsing, type ParseSync, type TransformOptions, type TransformResult } from "./transform-core.js";
+import { requireParser } from "./parser.js";
+import { createTransform, mayContainUsing, type TransformOptions, type TransformResult } from "./transform-core.js";
 
 export { mayContainUsing };
 export type { SourceMap, TransformOptions, TransformResult } from "./transform-core.js";
 
 let cached: ((code: string, options: TransformOptions) => TransformResult) | undefined;
-
-/** oxc-parser, loaded on first use with require() (it is ESM, and require(esm) works on every supported Node, Bun and Deno). */
-function parser(): ParseSync {
-  try {
-    return (createRequire(import.meta.url)("oxc-parser") as { parseSync: ParseSync }).parseSync;
-  } catch (cause) {
-    throw new Error('atexit/transform needs the optional peer dependency "oxc-parser": install it with `npm install oxc-parser`', { cause });
-  }
-}
 
 /**
  * Rewrites the top-level `using` and `await using` declarations of one module
@@ -43,5 +34,5 @@ function parser(): ParseSync {
 export function transform(code: string, options: TransformOptions): TransformResult {
   // The pre-filter answers most modules without loading the parser; bad arguments still throw.
   if (typeof code === "string" && typeof options?.filename === "string" && !mayContainUsing(code)) return { code, map: null, changed: false };
-  return (cached ??= createTransform(parser()))(code, options);
+  return (cached ??= createTransform(requireParser("atexit/transform")))(code, options);
 }

@@ -238,9 +238,18 @@ describe("transform()", () => {
       if (line === 6 || line === 7) continue;
       assert.equal(afterLines[line], before[line]);
     }
-    assert.match(afterLines.at(-2), /^import __atexit from "atexit"; function __atexit_using\(v\)/);
+    assert.match(afterLines.at(-2), /^import __atexit from "atexit"; function __atexit_fail\(error, caller\) \{[^\n]*function __atexit_using\(v\)/);
     assert.equal(map.version, 3);
     assert.equal(map.mappings.split(";").length, before.length);
+  });
+
+  it("puts only a short call on a first-line declaration, and the helpers on an appended last line", () => {
+    const source = "using db = open();\nconsole.log(db);\n";
+    const lines = transform(source, { filename: "first.mjs" }).code.split("\n");
+    assert.equal(lines[0], "const db = open(), __atexit$1 = __atexit_using(db);");
+    assert.equal(lines[1], "console.log(db);");
+    assert.match(lines[2], /^import __atexit from "atexit"; function __atexit_fail/);
+    assert.deepEqual(lines.slice(3), [""]);
   });
 
   it("requires the package from CommonJS and picks names the module does not use", () => {
@@ -265,6 +274,23 @@ describe("transform()", () => {
     // An unterminated comment after `using` is left to the parser to judge (a "maybe"); the others are clear "no"s.
     assert.deepEqual(inputs.map((input) => mayContainUsing(input)), [false, true, false, false]);
     assert.equal(mayContainUsing(`${"using ".repeat(1000)}x = 1`), true);
+  });
+
+  it("says whether the parser is missing or installed but broken", async () => {
+    for (const [name, parser, message] of [
+      ["missing", undefined, /atexit\/transform needs the optional peer dependency "oxc-parser": install it/],
+      ["broken", 'throw new Error("no native binding for this platform");\n', /atexit\/transform found the optional peer dependency "oxc-parser" but could not load it: no native binding/],
+    ]) {
+      const copy = join(scratch, `transform-${name}-parser`);
+      cpSync(join(repoRoot, "dist"), join(copy, "dist"), { recursive: true });
+      if (parser) {
+        mkdirSync(join(copy, "node_modules", "oxc-parser"), { recursive: true });
+        writeFileSync(join(copy, "node_modules", "oxc-parser", "package.json"), '{ "name": "oxc-parser", "type": "module", "exports": "./index.js" }\n');
+        writeFileSync(join(copy, "node_modules", "oxc-parser", "index.js"), parser);
+      }
+      const copied = await import(pathToFileURL(join(copy, "dist", "transform.js")).href);
+      assert.throws(() => copied.transform("using x = f();\n", { filename: "a.mjs" }), { message }, name);
+    }
   });
 
   it("validates its arguments", () => {
@@ -347,6 +373,31 @@ for (const runtime of runtimes) {
       assert.equal(result.code, 1);
     });
 
+    it("reports a non-disposable value of a top-level using at the user's line, not in the injected helpers", async () => {
+      const result = await run(runtime, fixture("misc/bad-using.mjs"));
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(result.stdout, []);
+      assert.match(result.stderr, /TypeError: using: expected an object with \[Symbol\.dispose\], got number/);
+      // The first frame is the declaration's line, and nothing of the helpers' line is printed.
+      assert.match(result.stderr.split("\n").find((line) => /^\s+at /.test(line)) ?? "", /bad-using\.mjs:2:\d+/, result.stderr);
+      assert.doesNotMatch(result.stderr, /function __atexit|__atexit_fail/, result.stderr);
+    });
+
+    it("maps a column after an insertion back to the original where the runtime applies the inline source map", async () => {
+      // Node applies it with --enable-source-maps, Deno always; Bun does not apply a plugin's map to
+      // stack positions: there the column is shifted by the insertion before it (a README limit).
+      const result = await run(runtime, fixture("misc/columns.mjs"), { env: { NODE_OPTIONS: "--enable-source-maps" } });
+      const source = readFileSync(fixture("misc/columns.mjs"), "utf8");
+      const line = source.split("\n")[3];
+      let column = line.indexOf("new Error") + 1;
+      if (runtime.name === "bun") {
+        const standard = await run(runtime, fixture("misc/columns.mjs"), { loader: false });
+        const inserted = transform(source, { filename: "columns.mjs" }).code.split("\n")[3].indexOf("new Error") - line.indexOf("new Error");
+        column = Number(standard.stdout[1].split(":")[1]) + inserted;
+      }
+      assertRun(result, { stdout: ["create first", `4:${column}`, "create second", "dispose second", "dispose first"] }, "columns");
+    });
+
     it("fails at once, naming the package to install, when oxc-parser is missing", async () => {
       const copy = join(scratch, `no-parser-${runtime.name}`);
       cpSync(join(repoRoot, "dist"), join(copy, "dist"), { recursive: true });
@@ -355,13 +406,30 @@ for (const runtime of runtimes) {
       assert.deepEqual(result.stdout, []);
       assert.match(result.stderr, /needs the optional peer dependency "oxc-parser": install it with `npm install oxc-parser`/);
       if (runtime.name === "deno") assert.match(result.stderr, /--allow-ffi/);
+      // Readable: the message comes within the first lines, after no screen of code.
+      const lines = result.stderr.split("\n");
+      assert.ok(lines.findIndex((text) => text.includes("needs the optional peer dependency")) < 8, result.stderr);
+      assert.deepEqual(lines.filter((text) => text.length > 300), []);
+    });
+
+    it("says the parser was found but could not load, with the cause, when it is installed but broken", async () => {
+      const copy = join(scratch, `broken-parser-${runtime.name}`);
+      cpSync(join(repoRoot, "dist"), join(copy, "dist"), { recursive: true });
+      mkdirSync(join(copy, "node_modules", "oxc-parser"), { recursive: true });
+      writeFileSync(join(copy, "node_modules", "oxc-parser", "package.json"), '{ "name": "oxc-parser", "type": "module", "exports": "./index.js" }\n');
+      writeFileSync(join(copy, "node_modules", "oxc-parser", "index.js"), 'throw new Error("no native binding for this platform");\n');
+      const result = await run(runtime, fixture("misc/plain.mjs"), { register: pathToFileURL(join(copy, "dist", "register.js")).href, noInstall: true });
+      assert.notEqual(result.code, 0);
+      assert.deepEqual(result.stdout, []);
+      assert.match(result.stderr, /found the optional peer dependency "oxc-parser" but could not load it: no native binding for this platform/, result.stderr);
+      assert.doesNotMatch(result.stderr, /install it with/);
     });
 
     it("runs an esbuild bundle built with the transform plugin", { skip: ["node22", "node26"].includes(runtime.name) && "bundles are checked on Node 20 and 24, Bun and Deno" }, async () => {
       const outfile = join(scratch, `bundle-${runtime.name}`, "app.mjs");
       const { atexitUsing } = await import("../fixtures/loader/misc/esbuild-plugin.mjs");
-      // ignoreAnnotations: the repository's package.json says sideEffects: false, which would
-      // drop the fixture's side-effect-only import of lib.mjs.
+      // ignoreAnnotations: the repository's package.json lists the files with side effects, which
+      // leaves the fixtures out, and would drop the fixture's side-effect-only import of lib.mjs.
       await build({ entryPoints: [fixture("app/entry.mjs")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, plugins: [atexitUsing()], logLevel: "silent", ignoreAnnotations: true });
       assert.doesNotMatch(readFileSync(outfile, "utf8"), /^\s*(await )?using /m);
       assertRun(await run(runtime, outfile, { loader: false }), { stdout: APP_WITH_LOADER }, "bundle");

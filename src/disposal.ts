@@ -16,7 +16,7 @@
  * Nothing an observer does can stop, skip, reorder or repeat an entry: every
  * observer call is guarded, and each loop settles its state in `finally`.
  */
-import { invoke, invokeNow, isCollected, scopeOf, type Entry } from "./entry.js";
+import { invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
 import { leaveParent, type StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
 
@@ -33,7 +33,7 @@ export type Outcome = "ok" | "failed" | "unfinished";
 export interface Observer {
   /** A clock in ms, read just before an entry is called. */
   now(): number;
-  /** When (on the `now()` clock) the sequence would be abandoned, for resources that can hurry; undefined when never. */
+  /** When (performance.now() ms) the sequence would be abandoned, for resources that can hurry; undefined when never. */
   deadline(): number | undefined;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
@@ -117,7 +117,7 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
       let error: unknown;
       loop.calling = true;
       try {
-        const result = invoke(entry, deadline(loop.observer));
+        const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
         loop.calling = false;
         awaited = true;
         await result;

@@ -84,6 +84,11 @@ export function isCollected(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === ADOPT_WEAK && entry.value.deref() === undefined;
 }
 
+/** Whether `invoke` hands this entry the sequence's deadline (a resource that can hurry): only then is it worth reading. */
+export function takesDeadline(entry: Entry): boolean {
+  return typeof entry !== "function" && entry.kind === RESOURCE;
+}
+
 /**
  * Calls an entry for the async disposal loop (spec DisposeResources, step 3.e)
  * and returns what the loop must await. A synchronous throw propagates (the

@@ -13,7 +13,9 @@
  * - Workers emit no `beforeExit`: at a worker's natural end only the
  *   synchronous part runs, from `exit`.
  * - A signal delivered while a listener was there but dispatched after it
- *   was removed is dropped: listeners are released at once, not a turn later.
+ *   was removed is dropped. Listeners released at the next turn lost the
+ *   signal sent right after the last scope closed; released after Node's quiet
+ *   period (runtime/node.ts), that signal finds them, as on Node.
  */
 import type { InstallOptions, Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
@@ -34,11 +36,6 @@ export class DenoRuntime extends NodeRuntime {
     } catch {
       return undefined;
     }
-  }
-
-  /** At once: Deno drops a signal delivered while a listener was there but dispatched after it went. */
-  override release(): void {
-    this.uninstall();
   }
 
   /** Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount: no fallback exit here. */

@@ -14,7 +14,7 @@ const units = readdirSync(`${repoRoot}test/unit`)
 const packageTests = readdirSync(`${repoRoot}test/package`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/package/${file}`);
-const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", ...packageTests, "test/bench/smoke.test.mjs"];
+const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", ...packageTests, "test/docs/guides.test.mjs", "test/bench/smoke.test.mjs"];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {

@@ -38,9 +38,9 @@ export interface Observer {
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
 
-/** A disposal loop in progress; its own completion record (what `disposeEntries` resolves with). */
+/** A disposal loop in progress, and its own completion record. */
 export interface Loop extends Completion {
-  /** Settles with the loop when it has ended: made only for a caller that waits for it (see {@link whenDone}). */
+  /** Settles with the loop when it has ended; made for a caller that waits ({@link whenDone}). */
   done: Promise<Completion> | undefined;
   settle: ((completion: Completion) => void) | undefined;
   observer: Observer | undefined;
@@ -72,10 +72,7 @@ export function disposeEntries(core: StackCore, observer: Observer | undefined, 
   return runLoop(core, loop, reject);
 }
 
-/**
- * Settles when `loop` (in progress: only those are reachable, through `core.loop`) has ended.
- * Made on demand: most loops have nobody waiting for them but their own caller.
- */
+/** Settles when `loop` (in progress: only those are reachable) has ended. Most loops have no one else waiting. */
 function whenDone(loop: Loop): Promise<Completion> {
   return (loop.done ??= new Promise((resolve) => (loop.settle = resolve)));
 }

@@ -28,10 +28,8 @@ interface PositionMap<K> {
 }
 
 /**
- * Target → positions, in two maps. A Map for every target a pending entry holds strongly (its
- * functions and resources; its slot keeps them alive anyway): faster to fill and to search than a
- * WeakMap, and nothing for the garbage collector to trace as ephemerons. A WeakMap for the values
- * of `adoptWeak`, which the index must not keep alive; created with the first.
+ * Target → positions: a Map for targets the slots hold strongly anyway (faster than a WeakMap, no
+ * ephemerons to trace), a WeakMap for `adoptWeak` values, which it must not keep alive.
  */
 interface TargetIndex {
   readonly strong: Map<unknown, Positions>;
@@ -154,8 +152,7 @@ export class EntryList {
 
   /**
    * Catches the index up with the entries pushed since it was last used. The Map keeps targets of
-   * entries that left without `removeTarget` (popped, collected): once those could outnumber the
-   * slots, it is built afresh, which the pushes since the last build pay for.
+   * entries gone by pop or collection: once they could outnumber the slots, it starts afresh.
    */
   #catchUpIndex(): TargetIndex {
     let index = (this.#index ??= { strong: new Map(), weak: undefined });
@@ -168,7 +165,6 @@ export class EntryList {
       const entry = slots[position];
       if (entry === undefined) continue;
       if (typeof entry === "function") {
-        // A bare function, its own only target: the common case, without asking entry.ts.
         if (index.strong.get(entry) === undefined) index.strong.set(entry, position);
         else addPosition(index.strong, entry, position);
         continue;
@@ -231,11 +227,7 @@ export class EntryList {
   }
 }
 
-/**
- * Removes the entries at the positions `map` lists for `target` that it matches (a listed position
- * may be stale: its slot was emptied, or reused by another entry), and the listing: no pending
- * entry matches `target` after this. Returns how many were removed.
- */
+/** Removes the entries `map` lists for `target` that still match (a position may be stale), and the listing. */
 function removeListed<K>(slots: (Entry | undefined)[], map: PositionMap<K>, target: K): number {
   const positions = map.get(target);
   if (positions === undefined) return 0;
@@ -248,7 +240,7 @@ function removeListed<K>(slots: (Entry | undefined)[], map: PositionMap<K>, targ
 
 function removeAt(slots: (Entry | undefined)[], position: number, target: unknown): number {
   const entry = slots[position];
-  // A bare function is its own only target: no need to ask entry.ts.
+  // A bare function is its own only target.
   if (entry === undefined || (typeof entry === "function" ? entry !== target : !matches(entry, target))) return 0;
   slots[position] = undefined;
   return 1;

@@ -84,7 +84,7 @@ export function isCollected(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === ADOPT_WEAK && entry.value.deref() === undefined;
 }
 
-/** Whether `invoke` hands this entry the sequence's deadline (a resource that can hurry): only then is it worth reading. */
+/** Whether `invoke` hands this entry the sequence's deadline (only then is it read). */
 export function takesDeadline(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === RESOURCE;
 }
@@ -159,13 +159,12 @@ function isThenable(value: unknown): boolean {
   }
 }
 
-/** No target in this place. A sentinel, not `undefined`: `adopt(undefined, fn)` makes `undefined` a target. */
+/** No target here (not `undefined`: `adopt(undefined, fn)` makes `undefined` a target). */
 export const NO_TARGET: unique symbol = Symbol("atexit: no target");
 
 /**
- * The function `unregister` finds an entry by: that of `register`/`defer`/`adopt`/`adoptWeak`.
- * With {@link valueTarget}, every value an entry is found by (a scope has none: it is a part of
- * its parent, not a registration).
+ * The function `unregister` finds an entry by (`register`/`defer`/`adopt`/`adoptWeak`); with
+ * {@link valueTarget}, all it is found by. A scope has none: it is a part of its parent.
  */
 export function functionTarget(entry: Entry): unknown {
   if (typeof entry === "function") return entry;
@@ -184,7 +183,7 @@ export function functionTarget(entry: Entry): unknown {
   }
 }
 
-/** The value `unregister` finds an entry by: the resource of `use`/`adopt`, the living value of `adoptWeak` (see {@link holdsWeakly}). */
+/** The value `unregister` finds an entry by: `use`/`adopt`'s resource, `adoptWeak`'s living value. */
 export function valueTarget(entry: Entry): unknown {
   if (typeof entry === "function") return NO_TARGET;
   switch (entry.kind) {
@@ -206,7 +205,7 @@ export function valueTarget(entry: Entry): unknown {
   }
 }
 
-/** Whether the entry holds its {@link valueTarget} only weakly (`adoptWeak`): nothing that indexes it may keep it alive. */
+/** Whether its {@link valueTarget} is held weakly (`adoptWeak`): an index must not keep it alive. */
 export function holdsWeakly(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === ADOPT_WEAK;
 }

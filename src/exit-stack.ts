@@ -32,10 +32,7 @@ function disposedError(method: string): ReferenceError {
   return new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
 }
 
-/**
- * What `defer` and `register` throw, out of their hot path (one test there covers both checks):
- * a ReferenceError on a disposed stack first, as every method, else the TypeError for `value`.
- */
+/** What `defer`/`register` throw, out of their hot path: disposed first, as every method, then `value`. */
 function refuse(core: StackCore, method: string, name: string, value: unknown): never {
   throw core.disposed ? disposedError(method) : callbackError(name, value);
 }

@@ -148,8 +148,7 @@ export class TerminationSequence {
 
   readonly #observer: Observer = {
     now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
-    // #deadline is on the runtime's clock; a resource compares it with performance.now(), which is
-    // read only here, for one (its first call loads perf_hooks: ≈ 1 ms on a signal's way).
+    // #deadline is on the runtime's clock; a resource compares it with performance.now() (read only here).
     deadline: () => (this.#deadline === undefined ? undefined : performance.now() + (this.#deadline - this.#host.runtime.now())),
     settled: (entry, outcome, error, startedAt) => {
       const { diagnostics, runtime } = this.#host;

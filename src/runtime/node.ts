@@ -21,11 +21,7 @@ const exitInsideEntry = function exit(code?: number | string | null): never {
   throw interceptedExit;
 } as typeof process.exit;
 
-/**
- * How long the registry must stay empty before its listeners go (see `release`). Long enough that
- * a server opening a scope per request, one request per event-loop turn, keeps them; short enough
- * that a process done with atexit is soon left as it would be without it.
- */
+/** How long the registry must stay empty before its listeners go (see `release`). */
 export const QUIET_MS = 10;
 
 /** Set once a write to stderr failed: diagnostics then have nowhere to go. */
@@ -36,13 +32,6 @@ let listeningToStderr = false;
 interface Installed {
   readonly event: string;
   readonly remove: () => void;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function builtin<T>(id: string): T {
@@ -75,11 +64,9 @@ export class NodeRuntime implements Runtime {
   #installed: Installed[] = [];
   /** What the listeners in #installed were added for. */
   #options: InstallOptions | undefined = undefined;
-  /** Armed by `release`: removes the listeners once the registry has stayed empty for QUIET_MS. */
+  /** Armed by `release`; #released: the listeners are not needed now; #reused: they were again since. */
   #releasing: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The registry does not need the listeners now (they linger until #releasing fires). */
   #released = false;
-  /** They were wanted again since #releasing was armed: it waits another quiet period. */
   #reused = false;
 
   get isMainThread(): boolean {
@@ -92,7 +79,7 @@ export class NodeRuntime implements Runtime {
       this.#reused = true;
     }
     const current = this.#options;
-    if (current !== undefined && current.catchErrors === options.catchErrors && sameList(current.signals, options.signals)) return;
+    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals === options.signals) return;
     this.uninstall();
     this.#options = options;
     this.listen("beforeExit", () => triggers.drain());
@@ -135,11 +122,9 @@ export class NodeRuntime implements Runtime {
   }
 
   /**
-   * Once the registry has stayed empty for QUIET_MS (between one and two periods after it last
-   * emptied), not at once: a per-request scope on an otherwise empty registry would otherwise add
-   * and remove three signal handlers per request (each pair ≈ 3 µs, several times the scope
-   * itself). One timer per quiet period, not one per request: a request only flips #reused. The
-   * registry handles a trigger that comes meanwhile as it would without atexit.
+   * Once the registry has stayed empty for QUIET_MS (one to two periods), not at once: a scope per
+   * request would otherwise add and remove three signal handlers per request (≈ 10 µs). One timer
+   * per period; a request only flips #reused. A trigger meanwhile is handled as without atexit.
    */
   release(): void {
     if (this.#installed.length === 0) return;
@@ -151,7 +136,7 @@ export class NodeRuntime implements Runtime {
 
   #quietPeriodEnded(): void {
     if (!this.#released) {
-      this.#releasing = undefined; // wanted now: the next release arms it again
+      this.#releasing = undefined;
     } else if (this.#reused) {
       this.#reused = false;
       this.#releasing?.refresh();
@@ -258,7 +243,7 @@ export class NodeRuntime implements Runtime {
     stderr.write(`${line}\n`);
   }
 
-  /** From process.hrtime(), not performance.now(): the first performance.now() loads perf_hooks (≈ 1 ms, on a signal's way to death). */
+  /** Not performance.now(): its first call loads perf_hooks (≈ 1 ms, on a signal's way to death). */
   now(): number {
     const [seconds, nanoseconds] = process.hrtime();
     return seconds * 1e3 + nanoseconds / 1e6;

@@ -17,7 +17,7 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
  * trace reads as the source), 23.2 kB for index.js, where the same code is 15.8 kB without its
  * comments and 10.5 kB minified. index.cjs only loads index.js.
  */
-const SIZE_BUDGET = { "dist/index.js": 25_000, "dist/index.cjs": 1_500 };
+const SIZE_BUDGET = { "dist/index.js": 26_000, "dist/index.cjs": 1_500 };
 /** Longer lines than this in dist/ mean minified code (core-js, bundled into the polyfill as written, has 261). */
 const LINE_LIMIT = 300;
 /** Names and prose of the implementation that the public declarations must not show. */

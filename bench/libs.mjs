@@ -26,6 +26,8 @@ export const LIBRARIES = {
   // Not a peer: the least any implementation of atexit's contract does, measured beside it
   // (BENCHMARKS.md, "Where atexit is slower"): never counted as the best peer.
   "bare": { label: "bare operation", runtimes: ["node20", "node24"], reference: true },
+  // Not a peer either: the bare disposal loop with then() in place of await (core-js-pure's way).
+  "bare-then": { label: "bare operation with then()", runtimes: ["node20", "node24"], reference: true },
 };
 
 /**
@@ -63,6 +65,25 @@ class BareStack {
   }
 }
 
+/** The same disposal, each result chained with then() instead of awaited. */
+class BareThenStack {
+  #slots = [];
+  defer(fn) {
+    this.#slots.push(fn);
+  }
+  disposeAsync() {
+    const slots = this.#slots;
+    return new Promise((resolve) => {
+      const next = () => {
+        const fn = slots.pop();
+        if (fn === undefined) return resolve();
+        Promise.resolve(fn()).then(next, next);
+      };
+      next();
+    });
+  }
+}
+
 /**
  * Loads library `name` and returns its adapter over the pre-built `fns`/`objs`
  * (built before any timing starts, so creating closures is never timed).
@@ -94,6 +115,9 @@ export async function loadAdapter(name, op, fns, objs) {
         remove: (i) => unregister(fns[i]),
         stack: async () => new BareStack(),
       };
+    }
+    case "bare-then": {
+      return { add: undefined, remove: undefined, stack: async () => new BareThenStack() };
     }
     case "native-ads": {
       const Stack = globalThis.AsyncDisposableStack;

@@ -133,7 +133,7 @@ function runSeries(measure, seriesList, sizes, { task, args, value = "nsPerEntry
       }
       const ok = runs[k].filter((r) => !r.error);
       const values = ok.map((r) => r[value]).filter((v) => Number.isFinite(v));
-      const point = { n, value: median(values), ns: median(ok.map((r) => r.ns)), reps: ok.length, lo: Math.min(...values), hi: Math.max(...values) };
+      const point = { n, value: median(values), ns: median(ok.map((r) => r.ns)), reps: ok.length, lo: Math.min(...values), hi: Math.max(...values), runs: values };
       if (ok.some((r) => r.warmNsPerEntry !== undefined)) point.warm = median(ok.map((r) => r.warmNsPerEntry));
       if (ok.length === 0) point.error = runs[k][0]?.error;
       if (ok.some((r) => r.ran !== undefined && r.ran !== n)) point.error = `ran ${ok.map((r) => r.ran).join("/")} of ${n} entries`;
@@ -209,7 +209,7 @@ function measureStartup() {
     for (const lib of here) {
       // Node's own module list and load hooks: Node only.
       const counted = runtime.startsWith("node") ? runChild(...scriptCommand(runtime, "bench/startup.mjs", [lib, "--count"])) : {};
-      out[runtime][lib] = { ms: median(times[lib]), lo: Math.min(...times[lib]), hi: Math.max(...times[lib]), runs: times[lib].length, builtins: counted.builtins, files: counted.files, bytes: counted.bytes };
+      out[runtime][lib] = { ms: median(times[lib]), lo: Math.min(...times[lib]), hi: Math.max(...times[lib]), runs: times[lib], builtins: counted.builtins, files: counted.files, bytes: counted.bytes };
     }
     // The experiment behind the figure: the import and one registration alone, timed inside the process.
     if (MAIN.includes(runtime)) {
@@ -274,7 +274,7 @@ async function measureSignal() {
     out[runtime] = {};
     for (const lib of here) {
       const ms = runs[lib].map((r) => r.ms).filter((v) => Number.isFinite(v));
-      out[runtime][lib] = { ms: median(ms), lo: Math.min(...ms), hi: Math.max(...ms), death: [...new Set(runs[lib].map((r) => r.death))].join(", ") };
+      out[runtime][lib] = { ms: median(ms), lo: Math.min(...ms), hi: Math.max(...ms), runs: ms, death: [...new Set(runs[lib].map((r) => r.death))].join(", ") };
       log(`  signal ${runtime} ${lib}: ${fmt(out[runtime][lib].ms)} ms, ${out[runtime][lib].death}`);
     }
   }
@@ -382,8 +382,8 @@ results.exit = [
 ];
 results.dispose = [
   ...runSeries("dispose", [
-    ...libsOn("node24", ["atexit", "native-ads", "bare"]),
-    ...libsOn("node20", ["atexit", "corejs-ads", "bare"]),
+    ...libsOn("node24", ["atexit", "native-ads", "bare", "bare-then"]),
+    ...libsOn("node20", ["atexit", "corejs-ads", "bare", "bare-then"]),
   ], PLAN.sizes, { task: "dispose", args: (s, n) => [n] }),
   ...runSeries("dispose", libsOnEach(REFERENCE, ["atexit", "native-ads"]), [PLAN.headline], { task: "dispose", args: (s, n) => [n] }),
 ];

@@ -14,7 +14,16 @@ const units = readdirSync(`${repoRoot}test/unit`)
 const packageTests = readdirSync(`${repoRoot}test/package`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/package/${file}`);
-const matrices = ["test/exit/scenarios.test.mjs", "test/loader/loader.test.mjs", ...packageTests, "test/docs/guides.test.mjs", "test/bench/smoke.test.mjs"];
+const matrices = [
+  "test/exit/scenarios.test.mjs",
+  "test/exit/matrix.test.mjs",
+  "test/exit/generated.test.mjs",
+  "test/loader/loader.test.mjs",
+  ...packageTests,
+  "test/docs/guides.test.mjs",
+  "test/bench/smoke.test.mjs",
+  "test/services",
+];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {
@@ -25,7 +34,9 @@ function unitRun(runtime) {
 
 const number = (pattern, text) => Number(pattern.exec(text)?.[1] ?? 0);
 function nodeSummary(text) {
-  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed: number(/^(?:ℹ|#) fail (\d+)$/m, text), skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
+  // A test cancelled (its `before` hook threw, say) did not pass: it counts as failed.
+  const failed = number(/^(?:ℹ|#) fail (\d+)$/m, text) + number(/^(?:ℹ|#) cancelled (\d+)$/m, text);
+  return { passed: number(/^(?:ℹ|#) pass (\d+)$/m, text), failed, skipped: number(/^(?:ℹ|#) skipped (\d+)$/m, text) };
 }
 function bunSummary(text) {
   return { passed: number(/^\s*(\d+) pass$/m, text), failed: number(/^\s*(\d+) fail$/m, text), skipped: number(/^\s*(\d+) skip$/m, text) };
@@ -48,7 +59,11 @@ for (const runtime of runtimes) {
   }
   runs.push({ title: `unit tests on ${runtime.name} (${runtime.version})`, binary: runtime.path, ...unitRun(runtime) });
 }
-for (const file of matrices) runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", file], summary: nodeSummary });
+for (const file of matrices) {
+  // A directory: its test files in one run (the service integrations, each on the runtimes its component supports).
+  const files = file.endsWith(".mjs") ? [file] : readdirSync(`${repoRoot}${file}`).filter((name) => name.endsWith(".test.mjs")).map((name) => `${file}/${name}`);
+  runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", ...files], summary: nodeSummary });
+}
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 for (const { title, binary, args, summary } of runs) {

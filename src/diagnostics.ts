@@ -47,13 +47,13 @@ export class Diagnostics {
     this.#emit(`atexit: process.exit() was called; ${entries(unfinished, "async cleanup ")} could not finish. Use atexit.exit() to let them finish.`);
   }
 
-  /** T5. */
-  signalCutShort(signal: string, running: Entry | undefined, unfinished: number): void {
+  /** T5. `running`: the entry, or what else ran (the worker threads being waited for). */
+  signalCutShort(signal: string, running: Entry | string | undefined, unfinished: number): void {
     this.#emit(`atexit: received ${signal} during cleanup${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
   /** T7. */
-  timedOut(timeout: number, running: Entry | undefined, unfinished: number): void {
+  timedOut(timeout: number, running: Entry | string | undefined, unfinished: number): void {
     this.#emit(`atexit: cleanup timed out after ${timeout} ms${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
@@ -84,8 +84,9 @@ export class Diagnostics {
 
   // ---- the guard -----------------------------------------------------------
 
-  #whileRunning(running: Entry | undefined): string {
-    return running === undefined ? "" : ` while ${entryName(running)} ran`;
+  #whileRunning(running: Entry | string | undefined): string {
+    if (running === undefined) return "";
+    return ` while ${typeof running === "string" ? running : entryName(running)} ran`;
   }
 
   #format(error: unknown): string {

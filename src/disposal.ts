@@ -16,7 +16,7 @@
  * Nothing an observer does can stop, skip, reorder or repeat an entry: every
  * observer call is guarded, and each loop settles its state in `finally`.
  */
-import { invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
+import { abandon, invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
 import { leaveParent, type StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
 
@@ -163,8 +163,9 @@ function attachObserver(loop: Loop | undefined, observer: Observer): void {
  * Calls every entry not yet run, synchronously, top first: first what the loop
  * in progress has not finished (innermost scope first), then the rest. The
  * entry that loop was awaiting cannot finish now; it is abandoned, and so is the
- * loop. Returns how many entries could not finish (returned a promise that is
- * not awaited, or were being awaited).
+ * loop (a resource atexit knows still ends at once what it was waiting for: a
+ * child is killed). Returns how many entries could not finish (returned a
+ * promise that is not awaited, or were being awaited).
  */
 export function drainSync(core: StackCore, observer: Observer): number {
   let unfinished = 0;
@@ -178,8 +179,18 @@ export function drainSync(core: StackCore, observer: Observer): number {
       unfinished += drainScope(child, observer);
     } else if (entry !== undefined) {
       // An entry whose call has not returned is the one that called process.exit(): it asked for this.
-      if (!loop.calling) unfinished++;
-      notify(observer, entry, loop.calling ? "ok" : "unfinished", undefined, loop.startedAt);
+      let outcome: Outcome = loop.calling ? "ok" : "unfinished";
+      let error: unknown;
+      if (!loop.calling) {
+        unfinished++;
+        try {
+          abandon(entry);
+        } catch (thrown) {
+          outcome = "failed";
+          error = thrown;
+        }
+      }
+      notify(observer, entry, outcome, error, loop.startedAt);
     }
   }
   for (let entry = core.entries.pop(); entry !== undefined; entry = core.entries.pop()) {

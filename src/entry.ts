@@ -148,6 +148,17 @@ export function invokeNow(entry: Entry): boolean {
   return true;
 }
 
+/**
+ * An entry that was being awaited when the sequence was cut short: it counts as
+ * one that could not finish, and its promise is left. A resource atexit knows
+ * is told to end at once what it was waiting for (its `disposeNow`: a child
+ * still running is killed, a log destination flushed), or it would outlive the
+ * process. A throw propagates.
+ */
+export function abandon(entry: Entry): void {
+  if (typeof entry !== "function" && entry.kind === RESOURCE) entry.value.disposeNow();
+}
+
 function ignore(): void {}
 
 function isThenable(value: unknown): boolean {

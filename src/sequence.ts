@@ -7,6 +7,8 @@
  * Phases:
  * - `idle`: nothing has started.
  * - `running`: the async sequence runs (T1, T2, T4, T6, or `disposeAsync()`).
+ * - `workers`: the main thread's entries are done and the process ends by a signal: each worker
+ *   thread's registry runs now, awaited (bounded by the same deadline).
  * - `ending`: the sequence is over; output is being flushed before the exit or the raised signal.
  * - `drained`: a T1 sequence ended; the loop ends by itself, unless new entries start another.
  * - `final`: `process.exit()` is under way (T3): only synchronous work is left.
@@ -18,6 +20,7 @@
  * `absent`.
  */
 import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "./disposal.js";
+import type { Entry } from "./entry.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { ExitReason } from "./exit-reason.js";
 import type { Options } from "./options.js";
@@ -26,7 +29,7 @@ import type { Runtime, Triggers } from "./runtime/types.js";
 import type { StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
 
-type Phase = "idle" | "running" | "ending" | "drained" | "final" | "disposed";
+type Phase = "idle" | "running" | "workers" | "ending" | "drained" | "final" | "disposed";
 type TablePhase = Phase | "absent";
 
 /** What each event carries. */
@@ -65,14 +68,14 @@ export class TerminationSequence {
   /**
    * What each event does in each phase; a missing cell ignores the event.
    *
-   *             absent           idle, drained    running          ending          final         disposed
-   *   drain     –                start (T1)       –                –               –             –
-   *   explicit  start (T2)       start (T2)       set the code     set the code    set the code  exit now
-   *   dispose   start            start            (joined)         –               –             –
-   *   signal    as the runtime   start (T4)       T5′, or T5       raise it now    –             –
-   *   error     as the runtime   start (T6)       report, go on    report          –             –
-   *   exit      –                drain now (T3)   cut short (T3)   drain the rest  –             drain the rest
-   *   timeout   –                –                cut short (T7)   –               –             –
+   *             absent           idle, drained    running          workers          ending          final         disposed
+   *   drain     –                start (T1)       –                –                –               –             –
+   *   explicit  start (T2)       start (T2)       set the code     set the code     set the code    set the code  exit now
+   *   dispose   start            start            (joined)         –                –               –             –
+   *   signal    as the runtime   start (T4)       T5′, or T5       T5: raise now    raise it now    –             –
+   *   error     as the runtime   start (T6)       report, go on    report, go on    report          –             –
+   *   exit      –                drain now (T3)   cut short (T3)   drain the rest   drain the rest  –             drain the rest
+   *   timeout   –                –                cut short (T7)   stop waiting     –               –             –
    */
   static readonly #table: Table = (() => {
     const start: Table["idle"] = {
@@ -97,6 +100,13 @@ export class TerminationSequence {
         signal: (s, signal) => s.#signalDuringSequence(signal),
         error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s) => s.#cutShortByExit(),
+        timeout: (s) => s.#cutShortByTimeout(),
+      },
+      workers: {
+        explicit: (s, code) => s.#requestCode(code),
+        signal: (s, signal) => s.#cutShortBySignal(signal),
+        error: (s, { error }) => s.#uncaughtDuringSequence(error),
+        exit: (s, code) => s.#drainNow(code, false),
         timeout: (s) => s.#cutShortByTimeout(),
       },
       ending: {
@@ -184,7 +194,7 @@ export class TerminationSequence {
   /** Nothing is installed while the registry is empty and no sequence runs (SPEC §3). */
   syncListeners(): void {
     const phase = this.#phase;
-    const wanted = phase === "running" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
+    const wanted = phase === "running" || phase === "workers" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
     if (wanted && !this.#installed) this.#install();
     else if (!wanted && this.#installed) {
       this.#installed = false;
@@ -271,10 +281,10 @@ export class TerminationSequence {
   /** The sequence ran to its end: end the process the way the trigger says. */
   #finish(trigger: ExitReason): void {
     const { core, runtime, diagnostics } = this.#host;
-    this.#clearTimer();
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
-    if (signal !== undefined) return this.#endBySignal(signal);
+    if (signal !== undefined) return this.#stopWorkers(signal);
+    this.#clearTimer();
     switch (trigger.kind) {
       case "drain": {
         // Let the loop end by itself: the one exit that never truncates piped output.
@@ -301,7 +311,21 @@ export class TerminationSequence {
     }
   }
 
+  /**
+   * The main thread's entries are done and the process dies by `signal`: every worker thread's
+   * registry runs now (told by the runtime), awaited within the same deadline, then the signal.
+   */
+  #stopWorkers(signal: SignalName): void {
+    const workers = this.#host.runtime.stopWorkers(signal);
+    if (workers === undefined) return this.#endBySignal(signal);
+    this.#phase = "workers";
+    void workers.then(() => {
+      if (this.#phase === "workers") this.#endBySignal(signal);
+    });
+  }
+
   #endBySignal(signal: SignalName): void {
+    this.#clearTimer();
     this.#phase = "ending";
     void this.#host.runtime.flush(FLUSH_MS).then(() => this.#raise(signal));
   }
@@ -380,12 +404,17 @@ export class TerminationSequence {
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
   }
 
+  /** What runs now, for the T5 and T7 lines: the entry, or the worker threads being waited for. */
+  #running(): Entry | string | undefined {
+    return this.#phase === "workers" ? this.#host.runtime.workersRunning() : currentEntry(this.#host.core);
+  }
+
   /** T5: a second signal. */
   #cutShortBySignal(signal: SignalName): void {
-    const { core, diagnostics, runtime } = this.#host;
+    const { diagnostics, runtime } = this.#host;
+    const running = this.#running();
     this.#phase = "ending";
     this.#clearTimer();
-    const running = currentEntry(core);
     diagnostics.signalCutShort(signal, running, this.#drain());
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     this.#endBySignal(signal);
@@ -393,11 +422,11 @@ export class TerminationSequence {
 
   /** T7. */
   #cutShortByTimeout(): void {
-    const { core, diagnostics, runtime } = this.#host;
+    const { diagnostics, runtime } = this.#host;
     this.#timer = undefined;
     this.#deadline = undefined;
+    const running = this.#running();
     this.#phase = "ending";
-    const running = currentEntry(core);
     diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     const trigger = this.#trigger as ExitReason;

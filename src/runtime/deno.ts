@@ -16,9 +16,13 @@
  *   was removed is dropped. Listeners released at the next turn lost the
  *   signal sent right after the last scope closed; released after Node's quiet
  *   period (runtime/node.ts), that signal finds them, as on Node.
+ * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
+ *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
+ *   atexit): a re-raised signal would end the process as a crash.
  */
 import type { InstallOptions, Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
+import { signalNumber } from "./signals.js";
 
 declare const Deno: {
   permissions: { querySync(descriptor: { name: "env"; variable: string }): { state: string } };
@@ -38,8 +42,15 @@ export class DenoRuntime extends NodeRuntime {
     }
   }
 
-  /** Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount: no fallback exit here. */
+  /**
+   * Deno's own signal listeners (Deno.addSignalListener) are invisible to listenerCount, so the
+   * fallback exit cannot follow the raise. At PID 1 (a container without an init) it comes first:
+   * a signal no JavaScript listener takes makes Deno 2.9 crash there (SIGSEGV) instead of being
+   * ignored, so the process ends as a container runtime reports death by the signal, 128 + n.
+   */
   override raise(signal: string): void {
+    if (!this.isMainThread) return;
+    if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
   }
 

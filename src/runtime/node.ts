@@ -8,11 +8,15 @@
  */
 import { signalNumber } from "./signals.js";
 import type { InstallOptions, Runtime, Triggers } from "./types.js";
+import { MainThreadLink, WorkerRegistries } from "./workers.js";
 
 /** Thrown by the intercepted `process.exit()` to unwind the entry that called it. */
 const interceptedExit: unique symbol = Symbol("atexit: process.exit() called inside a cleanup entry");
 
 type Listener = (...args: any[]) => void;
+
+/** How long signal-exit's listeners are given to act on a re-raised signal (they are synchronous: one turn is enough). */
+const SIGNAL_EXIT_TURN_MS = 100;
 
 /** process.exit while entries run synchronously from `exit`: records the code and unwinds the entry. */
 const exitInsideEntry = function exit(code?: number | string | null): never {
@@ -69,8 +73,19 @@ export class NodeRuntime implements Runtime {
   #released = false;
   #reused = false;
 
+  /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
+  #workers: WorkerRegistries | undefined = undefined;
+  #mainThread: MainThreadLink | undefined = undefined;
+
+  /**
+   * Asking worker_threads costs a module load (1.7–6 ms measured on Node 20/24) that a program
+   * without workers should not pay at its first registration: `process.abort` is the runtime's
+   * own `abort` on a main thread (Node, Bun and Deno replace it with a stub in workers), so only
+   * where it is not is worker_threads asked.
+   */
   get isMainThread(): boolean {
-    return (this.#isMainThread ??= builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
+    return (this.#isMainThread ??=
+      (process.abort as { name?: unknown } | undefined)?.name === "abort" || builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
   }
 
   install(triggers: Triggers, options: InstallOptions): void {
@@ -87,9 +102,16 @@ export class NodeRuntime implements Runtime {
     if (options.catchErrors) {
       this.listen("uncaughtException", (error: unknown, origin?: string) => triggers.error(error, origin === "unhandledRejection" ? "unhandledRejection" : "uncaughtException"));
     }
-    // Signals reach the main thread only; in a worker these listeners are never
-    // called, and asking which thread this is would load worker_threads (~1 ms).
-    for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
+    // A worker's signal comes from the main thread, through the link, once the main thread's own
+    // entries are done; it listens for none itself (Node never calls them there; Deno would).
+    if (this.isMainThread) {
+      for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
+      this.#workers ??= new WorkerRegistries();
+      const workers = this.#workers;
+      this.listen("worker", (worker: import("node:worker_threads").Worker) => workers.watch(worker));
+    } else {
+      this.#mainThread = new MainThreadLink((signal) => triggers.signal(signal));
+    }
     this.installMore(triggers, options);
   }
 
@@ -119,6 +141,16 @@ export class NodeRuntime implements Runtime {
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
     this.#options = undefined;
+    this.#mainThread?.close();
+    this.#mainThread = undefined;
+  }
+
+  stopWorkers(signal: string): Promise<void> | undefined {
+    return this.#workers?.stop(signal);
+  }
+
+  workersRunning(): string | undefined {
+    return this.#workers?.running();
   }
 
   /**
@@ -205,16 +237,22 @@ export class NodeRuntime implements Runtime {
   }
 
   raise(signal: string): void {
+    // A worker's sequence for the main thread's signal is over (its link said bye): the main thread raises it.
+    if (!this.isMainThread) return;
     process.kill(process.pid, signal);
     // With no listener left, the default action ends the process before kill() returns. Still here:
     // the signal was ignored, as it is for PID 1 of a PID namespace (a container without an init),
     // which has no default signal actions; end the way a container runtime reports death by it.
-    // (Listeners left are signal-exit's: they act on the signal themselves, a moment later.)
-    if (process.listenerCount(signal) === 0) process.exit(128 + signalNumber(signal));
+    const code = 128 + signalNumber(signal);
+    if (process.listenerCount(signal) === 0) process.exit(code);
+    // Listeners left are signal-exit's: they run their handlers when the signal is dispatched (the
+    // next turn) and raise it again themselves. If that did not end the process either, end it so.
+    setTimeout(() => process.exit(code), SIGNAL_EXIT_TURN_MS);
   }
 
   forward(signal: string): void {
-    process.kill(process.pid, signal);
+    // In a worker the signal came from the main thread, which raises it itself.
+    if (this.isMainThread) process.kill(process.pid, signal);
   }
 
   rethrow(error: unknown): void {

@@ -44,10 +44,18 @@ export interface Runtime {
   flush(maxMs: number): Promise<void>;
   /** Ends the process (or this worker) with `code`. */
   exit(code: number): void;
-  /** Raises `signal` again on this process, so the parent sees death by that signal; where that does not end it (PID 1), exits with 128 + the signal's number. */
+  /**
+   * Raises `signal` again on this process, so the parent sees death by that signal; where that does
+   * not end it (PID 1), exits with 128 + the signal's number. In a worker thread, whose signal came
+   * from the main thread, nothing: the main thread raises it once every worker has finished.
+   */
   raise(signal: string): void;
-  /** Raises `signal` again with no listener of atexit's left: what the runtime does without atexit (no fallback). */
+  /** Raises `signal` again with no listener of atexit's left: what the runtime does without atexit (no fallback); nothing in a worker. */
   forward(signal: string): void;
+  /** Main thread: tells every worker thread with a registry that the process ends by `signal`; settles once each has finished. Undefined when there is none. */
+  stopWorkers(signal: string): Promise<void> | undefined;
+  /** The worker threads `stopWorkers` still waits for, named for a diagnostic (`worker thread 2`). */
+  workersRunning(): string | undefined;
   /** Re-throws an uncaught error the runtime's own way (for workers: the parent's `error` event). */
   rethrow(error: unknown): void;
   /** The text the runtime itself prints for an uncaught error. */

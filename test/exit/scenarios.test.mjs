@@ -4,27 +4,21 @@
 // (exit code or signal), its stdout lines in order, and its stderr.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { assertAllPresent, repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
+import { assertAllPresent, repoRoot } from "../runtimes.mjs";
+import { DEADLINE_MS, runChild, selectedRuntimes } from "./child.mjs";
 
 const fixturesDir = join(repoRoot, "test", "fixtures");
-
-/** A child still running after this long is killed and the test fails. */
-const DEADLINE_MS = 20_000;
-/** Children running at once, so that timing-sensitive rows stay honest on a 2-core machine. */
-const MAX_CHILDREN = Math.max(4, availableParallelism() * 3);
 
 // ---------------------------------------------------------------------------------------------
 // Runtimes
 
 // The ATEXIT_RUNTIMES environment variable (comma-separated names) narrows the matrix.
-const only = process.env.ATEXIT_RUNTIMES?.split(",");
-const runtimes = allRuntimes.filter((runtime) => !only || only.includes(runtime.name));
+const runtimes = selectedRuntimes();
 assertAllPresent();
 
 // ---------------------------------------------------------------------------------------------
@@ -554,6 +548,19 @@ const scenarios = [
 
   // Output is not lost
   {
+    name: "an entry registered while the output is flushed after a SIGTERM sequence still runs before the process dies by SIGTERM",
+    fixture: "register-while-flushing.mjs",
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    slowReader: true,
+    expect: { signal: "SIGTERM", stdout: ["ready", `<${1 << 20} × x>`, "entry registered while flushing ran"] },
+    limits: {
+      deno: {
+        why: "Deno writes to a pipe synchronously: the process has ended before the timer could register anything",
+        expect: { stdout: ["ready", `<${1 << 20} × x>`] },
+      },
+    },
+  },
+  {
     name: "1 MiB written to stdout by an entry on SIGTERM reaches a slow reader in full, and the process dies by SIGTERM",
     fixture: "big-output.mjs",
     args: ["signal"],
@@ -841,95 +848,17 @@ const scenarios = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Running one child
+// Running one child (test/exit/child.mjs)
 
-let runningChildren = 0;
-const waitingForSlot = [];
-async function acquireSlot() {
-  while (runningChildren >= MAX_CHILDREN) await new Promise((resolve) => waitingForSlot.push(resolve));
-  runningChildren++;
-}
-function releaseSlot() {
-  runningChildren--;
-  waitingForSlot.shift()?.();
-}
-
-/** The child's environment: ours, without what would change the fixture's behaviour. */
-function childEnv(extra) {
-  const env = { ...process.env };
-  for (const name of ["NODE_TEST_CONTEXT", "NODE_OPTIONS", "NODE_CHANNEL_FD", "ATEXIT_TRACE"]) delete env[name];
-  return { ...env, NO_COLOR: "1", ...extra };
-}
-
-/** Runs a row's fixture; resolves when the child has exited and its pipes are closed. */
-async function runScenario(runtime, row, context) {
-  await acquireSlot();
-  try {
-    return await new Promise((resolve) => {
-      const args = typeof row.args === "function" ? row.args(context) : (row.args ?? []);
-      const child = spawn(runtime.path, [...runtime.args, join(fixturesDir, row.fixture), ...args], {
-        cwd: repoRoot,
-        env: childEnv(row.env),
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const result = { lines: [], lineTimes: new Map(), stderr: "", timedOut: false, spawnError: undefined };
-      const pendingSignals = [...(row.signals ?? [])];
-      let partialLine = "";
-
-      // A signal is sent once its `after` line has appeared, `delayMs` later; signals go out in order.
-      let sending = false;
-      const sendDueSignals = () => {
-        if (sending || pendingSignals.length === 0 || !result.lines.includes(pendingSignals[0].after)) return;
-        const { signal, delayMs = 0 } = pendingSignals.shift();
-        sending = true;
-        setTimeout(() => {
-          sending = false;
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          sendDueSignals();
-        }, delayMs);
-      };
-      const onLine = (line) => {
-        result.lines.push(line);
-        if (!result.lineTimes.has(line)) result.lineTimes.set(line, performance.now());
-        sendDueSignals();
-      };
-
-      child.stdout.setEncoding("utf8");
-      child.stdout.on("data", (chunk) => {
-        if (row.slowReader && !result.paused) {
-          // Let the child fill the pipe: an exit that does not wait for stdout loses the rest.
-          result.paused = true;
-          child.stdout.pause();
-          setTimeout(() => child.stdout.resume(), 300);
-        }
-        const parts = chunk.split("\n");
-        parts[0] = partialLine + parts[0];
-        partialLine = parts.pop();
-        for (const line of parts) onLine(line);
-      });
-      child.stderr.setEncoding("utf8");
-      // closeStderrAfter: the parent stops reading the child's stderr (a log collector that died).
-      if (row.closeStderrAfter) {
-        const close = () => result.lines.includes(row.closeStderrAfter) && (child.stderr.destroy(), child.stdout.off("data", close));
-        child.stdout.on("data", close);
-      }
-      child.stderr.on("data", (chunk) => (result.stderr += chunk));
-
-      const deadline = setTimeout(() => {
-        result.timedOut = true;
-        child.kill("SIGKILL");
-      }, DEADLINE_MS);
-      child.on("error", (error) => (result.spawnError = error));
-      child.on("exit", () => (result.exitTime = performance.now()));
-      child.on("close", (code, signal) => {
-        clearTimeout(deadline);
-        if (partialLine !== "") result.lines.push(partialLine);
-        resolve({ ...result, code, signal });
-      });
-    });
-  } finally {
-    releaseSlot();
-  }
+function runScenario(runtime, row, context) {
+  const args = typeof row.args === "function" ? row.args(context) : (row.args ?? []);
+  return runChild(runtime, join(fixturesDir, row.fixture), {
+    args,
+    env: row.env,
+    signals: row.signals,
+    slowReader: row.slowReader,
+    closeStderrAfter: row.closeStderrAfter,
+  });
 }
 
 /** A long run of one repeated character reads "<N × c>", so that 1 MiB lines stay readable. */

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runtimes } from "../runtimes.mjs";
+import { repoRoot, runtimes } from "../runtimes.mjs";
 import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
 
 /** Prints `name: value` for each check, so a failure shows every result at once. */
@@ -102,7 +102,7 @@ try {
 import { createRequire } from "node:module";
 const slots = {
   older: { version: 0, release: "0.0.1", registry: { register() {} } },
-  "newer without adoptWeak": { version: 3, release: "9.9.9", registry: Object.fromEntries(["register", "unregister", "use", "adopt", "defer", "scope", "run", "clear", "exit", "configure"].map((name) => [name, () => {}])) },
+  "newer without adoptWeak": { version: 99, release: "9.9.9", registry: Object.fromEntries(["register", "unregister", "use", "adopt", "defer", "scope", "run", "clear", "exit", "configure"].map((name) => [name, () => {}])) },
   unreadable: 42,
 };
 const [, , slot, format] = process.argv;
@@ -118,6 +118,8 @@ try {
 };
 
 const release = pkg.version;
+/** The slot protocol version this build publishes (src/slot.ts), read from the source, not assumed. */
+const protocol = Number(/^const SLOT_VERSION = (\d+);$/m.exec(readFileSync(join(repoRoot, "src/slot.ts"), "utf8"))?.[1]);
 /**
  * How fake-slot.mjs prints a failed import or require. On Deno, the message of an error thrown
  * while require() evaluates an ES module is that error's stack (its first line: "Error: …").
@@ -183,7 +185,7 @@ const CASES = [
     title: "a copy of a newer protocol version loaded after this one fails at import, naming both releases",
     args: ["older-first.mjs"],
     stdout: [
-      `import failed: ${refusal(`atexit ${release}`, "its registry speaks protocol version 1, and this copy needs 2", "9.0.0")}`,
+      `import failed: ${refusal(`atexit ${release}`, `its registry speaks protocol version ${protocol}, and this copy needs ${protocol + 1}`, "9.0.0")}`,
       "entry of the current copy ran",
     ],
   },
@@ -191,7 +193,7 @@ const CASES = [
     {
       title: `a fake slot of an older version makes ${format} fail, naming both releases`,
       args: ["fake-slot.mjs", "older", format],
-      stdout: (runtime) => [`${failure(format, runtime)}${refusal("atexit 0.0.1", "its registry speaks protocol version 0, and this copy needs 1")}`],
+      stdout: (runtime) => [`${failure(format, runtime)}${refusal("atexit 0.0.1", `its registry speaks protocol version 0, and this copy needs ${protocol}`)}`],
     },
     {
       title: `a fake slot of a newer version that lacks a method this copy exports makes ${format} fail`,
@@ -212,13 +214,13 @@ before(() => {
   dir = writeFiles(join(consumer.dir, "copies"), PROGRAMS);
   const installed = join(consumer.dir, "node_modules/atexit");
   cpSync(installed, join(dir, "node_modules/lib/node_modules/atexit"), { recursive: true });
-  // The newer copy: the same build, publishing (and needing) slot version 2 as release 9.0.0.
+  // The newer copy: the same build, publishing (and needing) the next slot version, as release 9.0.0.
   const newer = join(dir, "node_modules/newer");
   cpSync(installed, newer, { recursive: true });
   const index = join(newer, "dist/index.js");
   let code = readFileSync(index, "utf8");
   for (const [from, to] of [
-    ["const SLOT_VERSION = 1;", "const SLOT_VERSION = 2;"],
+    [`const SLOT_VERSION = ${protocol};`, `const SLOT_VERSION = ${protocol + 1};`],
     [`const RELEASE = ${JSON.stringify(release)};`, 'const RELEASE = "9.0.0";'],
   ]) {
     assert.equal(code.split(from).length, 2, `dist/index.js has "${from}" once`);

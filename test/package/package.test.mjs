@@ -17,7 +17,10 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
  * trace reads as the source), 23.2 kB for index.js, where the same code is 15.8 kB without its
  * comments and 10.5 kB minified. index.cjs only loads index.js.
  */
-const SIZE_BUDGET = { "dist/index.js": 26_000, "dist/index.cjs": 1_500 };
+// index.js: 24.5 kB before the service adapters (src/resources/, src/runtime/workers.ts: HTTP drain,
+// child processes, log destinations, worker threads), 30.2 kB with them, 31.1 kB with issue 11's
+// quiet period, two-map unregister index and lazily made loop promise.
+const SIZE_BUDGET = { "dist/index.js": 32_000, "dist/index.cjs": 1_500 };
 /** Longer lines than this in dist/ mean minified code (core-js, bundled into the polyfill as written, has 261). */
 const LINE_LIMIT = 300;
 /** Names and prose of the implementation that the public declarations must not show. */

@@ -1,7 +1,9 @@
 /**
  * The chart of BENCHMARKS.md, as a hand-written SVG string (no chart dependency):
- * bar panels for the single-size measurements, log-log panels for the scale.
+ * the goals first (atexit ÷ the best peer, per runtime, from goals.mjs), then bar
+ * panels for the single-size measurements and log-log panels for the scale.
  */
+import { GOAL_RUNTIMES, goalRows } from "./goals.mjs";
 
 const PANEL_W = 480;
 const PANEL_H = 300;
@@ -112,6 +114,57 @@ function logLogPanel(x, y, title, yUnit, series) {
   return out.join("\n");
 }
 
+const RUNTIME_COLORS = { node20: "#d81b60", node24: "#8e0038", bun: "#9e9e9e", deno: "#616161" };
+const RUNTIME_NAMES = { node20: "Node 20", node24: "Node 24", bun: "Bun (reference)", deno: "Deno (reference)" };
+
+/**
+ * One row per goal, one bar per runtime from ×1 to its ratio on a log scale (×1/8 to ×8; left of
+ * the line atexit is faster, right of it slower); the width is the whole chart's.
+ */
+function goalsPanel(width, rows) {
+  const rowH = 4 * 5 + 6;
+  const top = 48;
+  const height = top + rows.length * rowH + 16;
+  const labelW = 190;
+  const plot = { left: labelW + 10, right: width - 90 };
+  const lo = Math.log2(1 / 8);
+  const hi = Math.log2(8);
+  const px = (ratio) => plot.left + ((Math.min(hi, Math.max(lo, Math.log2(ratio))) - lo) / (hi - lo)) * (plot.right - plot.left);
+  const out = [
+    `<rect width="${width}" height="${height}" fill="#fff" stroke="#ddd"/>`,
+    `<text x="10" y="20" font-weight="bold" font-size="13">Goals: atexit ÷ the best peer in this run (log scale; left of ×1 atexit is faster)</text>`,
+  ];
+  GOAL_RUNTIMES.forEach((runtime, i) => {
+    out.push(
+      `<rect x="${plot.left + i * 130}" y="29" width="12" height="8" fill="${RUNTIME_COLORS[runtime]}"/>`,
+      `<text x="${plot.left + i * 130 + 16}" y="37" font-size="10">${escape(RUNTIME_NAMES[runtime])}</text>`,
+    );
+  });
+  for (const ratio of [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8]) {
+    const x = px(ratio).toFixed(1);
+    out.push(
+      `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${height - 14}" stroke="${ratio === 1 ? "#333" : "#eee"}"${ratio === 1 ? ' stroke-width="1.5"' : ""}/>`,
+      `<text x="${x}" y="${height - 3}" text-anchor="middle" font-size="10">×${ratio < 1 ? `1/${1 / ratio}` : ratio}</text>`,
+    );
+  }
+  rows.forEach((row, r) => {
+    const y = top + r * rowH;
+    out.push(`<text x="${labelW}" y="${y + rowH / 2 + 3}" text-anchor="end" font-size="11">${escape(row.short)}</text>`);
+    GOAL_RUNTIMES.forEach((runtime, i) => {
+      const c = row.cells[runtime];
+      if (c === undefined || !Number.isFinite(c.ratio) || c.ratio <= 0) return;
+      const x1 = px(1);
+      const x2 = px(c.ratio);
+      const by = y + 2 + i * 5;
+      out.push(`<rect x="${Math.min(x1, x2).toFixed(1)}" y="${by}" width="${Math.max(1, Math.abs(x2 - x1)).toFixed(1)}" height="4" fill="${RUNTIME_COLORS[runtime]}"/>`);
+      if (runtime === "node24" || runtime === "node20") {
+        out.push(`<text x="${(Math.max(x1, x2) + 3).toFixed(1)}" y="${by + 4.5}" font-size="8">${escape(`×${c.ratio.toFixed(2)}`)}</text>`);
+      }
+    });
+  });
+  return { svg: out.join("\n"), height };
+}
+
 /** Total time in ms against entries, one line per series of a measurement. */
 function totals(seriesList, keep = () => true) {
   return seriesList.filter(keep).map((s) => ({
@@ -121,30 +174,37 @@ function totals(seriesList, keep = () => true) {
 }
 
 export function renderChart(results) {
-  const node24 = (s) => s.runtime !== "node20";
+  const main = (s) => s.runtime === "node20" || s.runtime === "node24" || s.runtime === "python3";
+  const node24 = (s) => s.runtime === "node24" || s.runtime === "python3";
   const startupRows = (runtime) =>
     Object.entries(results.startup[runtime] ?? {})
       .filter(([lib]) => lib !== "bare")
       .map(([lib, r]) => ({ label: lib === "corejs-ads" ? "core-js-pure ADS" : lib === "native-ads" ? "native ADS" : lib, value: r.ms - results.startup[runtime].bare.ms }));
   const signalRows = Object.entries(results.signal.node24 ?? {}).map(([lib, r]) => ({ label: lib, value: r.ms }));
-  const memoryRows = Object.entries(results.memory.perEntry).map(([label, r]) => ({ label, value: r.bytesPerEntry }));
+  const memoryRows = Object.entries(results.memory.perEntry)
+    .filter(([, r]) => r.runtime === "node24" || r.runtime === "python3")
+    .map(([label, r]) => ({ label, value: r.bytesPerEntry }));
   const panels = [
     barPanel(0, 0, "1. Startup, Node 20: ms added to a bare start", "ms", startupRows("node20")),
     barPanel(PANEL_W + GAP, 0, "1. Startup, Node 24: ms added to a bare start", "ms", startupRows("node24")),
     logLogPanel(0, PANEL_H + GAP, "2+7. Registering n entries (Node 24, Python)", "ms total", totals(results.register, (s) => node24(s) && (s.op !== "use"))),
-    logLogPanel(PANEL_W + GAP, PANEL_H + GAP, "3+7. Unregistering n entries one by one", "ms total", totals(results.unregister)),
+    logLogPanel(PANEL_W + GAP, PANEL_H + GAP, "3+7. Unregistering n entries one by one", "ms total", totals(results.unregister, main)),
     logLogPanel(0, 2 * (PANEL_H + GAP), "4+7. Sync entries on process.exit() (Node 24, Python)", "ms total", totals(results.exit, node24)),
-    logLogPanel(PANEL_W + GAP, 2 * (PANEL_H + GAP), "4+7. Async entries, await disposeAsync()", "ms total", totals(results.dispose)),
+    logLogPanel(PANEL_W + GAP, 2 * (PANEL_H + GAP), "4+7. Async entries, await disposeAsync()", "ms total", totals(results.dispose, main)),
     barPanel(0, 3 * (PANEL_H + GAP), "5. SIGTERM to death, one async entry (Node 24)", "ms", signalRows),
     barPanel(PANEL_W + GAP, 3 * (PANEL_H + GAP), `6. Heap bytes per pending entry at ${short(results.memory.n)}`, "B", memoryRows),
   ];
   const width = 2 * PANEL_W + GAP;
-  const height = 4 * PANEL_H + 3 * GAP + 30;
+  const goals = goalsPanel(width, goalRows(results));
+  const height = 30 + goals.height + GAP + 4 * PANEL_H + 3 * GAP;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
     `<text x="0" y="18" font-size="14" font-weight="bold">atexit vs peers — lower is better everywhere (${escape(results.meta.date.slice(0, 10))}, ${escape(results.meta.machine.cpu)}, ${results.meta.machine.cores} cores)</text>`,
     `<g transform="translate(0,30)">`,
+    goals.svg,
+    "</g>",
+    `<g transform="translate(0,${30 + goals.height + GAP})">`,
     ...panels,
     "</g>",
     "</svg>",

@@ -50,13 +50,15 @@ switch (task) {
     const [op, n] = [rest[0], Number(rest[1])];
     const { fns, objs } = entries(2 * n);
     const lib = await loadAdapter(library, op, fns, objs);
+    const cpu = process.cpuUsage();
     let start = now();
     for (let i = 0; i < n; i++) lib.add(i);
     const ns = Number(now() - start);
+    const { user, system } = process.cpuUsage(cpu);
     start = now();
     for (let i = n; i < 2 * n; i++) lib.add(i);
     const warmNs = Number(now() - start);
-    print({ op, n, ns, nsPerEntry: ns / n, warmNsPerEntry: warmNs / n });
+    print({ op, n, ns, nsPerEntry: ns / n, warmNsPerEntry: warmNs / n, cpuNsPerEntry: ((user + system) * 1000) / n });
     process.exit(0); // skip the peers' own exit work: it is measured separately
     break;
   }
@@ -120,17 +122,17 @@ switch (task) {
     print({ n, ns, nsPerEntry: ns / n, ran: counter });
     break;
   }
-  // Heap bytes per pending entry (needs --expose-gc).
+  // Heap bytes per pending entry (needs --expose-gc); `op` use: n objects with [Symbol.asyncDispose].
   case "memory": {
-    const n = Number(rest[0]);
+    const [n, op] = [Number(rest[0]), rest[1] ?? "memory"];
     const { fns, objs } = entries(n);
-    const lib = await loadAdapter(library, "memory", fns, objs);
+    const lib = await loadAdapter(library, op, fns, objs);
     keepAlive.push(lib);
     lib.add(0); // first entry: one-time listeners and module state, not per-entry cost
     const before = await settledHeap();
     for (let i = 1; i < n; i++) lib.add(i);
     const after = await settledHeap();
-    print({ n, bytes: after - before, bytesPerEntry: (after - before) / (n - 1) });
+    print({ n, op, bytes: after - before, bytesPerEntry: (after - before) / (n - 1) });
     process.exit(0);
     break;
   }
@@ -155,6 +157,104 @@ switch (task) {
     process.exit(0);
     break;
   }
+  // The per-request scope: open a scope (a stack of one's own, for a peer), defer one
+  // function, dispose it, n times after n/10 untimed. `pacing` tight: one after another in
+  // one turn of the event loop; turns: each in a turn of its own, as requests come.
+  // `registry` busy: 100 other entries stay pending on the process registry (atexit only).
+  case "scope": {
+    const [pacing, registry, n] = [rest[0], rest[1], Number(rest[2])];
+    const { fns, objs } = entries(100);
+    const lib = await loadAdapter(library, "defer", fns, objs);
+    if (registry === "busy") for (let i = 0; i < 100; i++) lib.add(i);
+    const cleanup = () => {};
+    const once = async () => {
+      const scope = lib.scope();
+      scope.defer(cleanup);
+      await scope.disposeAsync();
+    };
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const rounds = async (count) => {
+      if (pacing === "turns") for (let i = 0; i < count; i++) await once().then(nextTurn);
+      else for (let i = 0; i < count; i++) await once();
+    };
+    await rounds(Math.ceil(n / 10));
+    const start = now();
+    await rounds(n);
+    const ns = Number(now() - start);
+    print({ pacing, registry, n, ns, nsPerEntry: ns / n });
+    process.exit(0);
+    break;
+  }
+  // A real http.Server on 127.0.0.1 answering n requests (after n/10 untimed), `concurrency`
+  // keep-alive connections from a raw TCP client in the same process, each sending its next
+  // request when its response is complete. `handler` plain: res.end("ok"); scope: the same
+  // inside a per-request scope with one deferred function, disposed after res.end().
+  case "requests": {
+    const [handler, n, concurrency] = [rest[0], Number(rest[1]), Number(rest[2])];
+    const { fns, objs } = entries(1);
+    const lib = handler === "scope" ? await loadAdapter(library, "defer", fns, objs) : undefined;
+    const http = await import("node:http");
+    const net = await import("node:net");
+    const cleanup = () => {};
+    const server = http.createServer(
+      handler === "scope"
+        ? async (req, res) => {
+            const scope = lib.scope();
+            scope.defer(cleanup);
+            res.end("ok");
+            await scope.disposeAsync();
+          }
+        : (req, res) => res.end("ok"),
+    );
+    server.keepAliveTimeout = 60_000;
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address();
+    const guard = setTimeout(() => {
+      process.stderr.write("requests: not done within 60 s\n");
+      process.exit(1);
+    }, 60_000);
+    const request = `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+    // A response is complete when its body "ok" follows the blank line that ends its headers.
+    const END = "\r\n\r\nok";
+    const run = (count) =>
+      new Promise((resolve, reject) => {
+        let sent = 0;
+        let answered = 0;
+        const sockets = [];
+        for (let c = 0; c < Math.min(concurrency, count); c++) {
+          const socket = net.connect(port, "127.0.0.1");
+          socket.setEncoding("latin1");
+          let tail = "";
+          socket.on("data", (chunk) => {
+            const text = tail + chunk;
+            for (let at = text.indexOf(END); at !== -1; at = text.indexOf(END, at + END.length)) {
+              if (++answered === count) {
+                for (const s of sockets) s.destroy();
+                return resolve();
+              }
+              if (sent < count) {
+                sent++;
+                socket.write(request);
+              }
+            }
+            tail = text.slice(-END.length);
+          });
+          socket.on("error", reject);
+          sockets.push(socket);
+          sent++;
+          socket.write(request);
+        }
+      });
+    await run(Math.ceil(n / 10));
+    const start = now();
+    await run(n);
+    const ns = Number(now() - start);
+    clearTimeout(guard);
+    server.close();
+    print({ handler, n, concurrency, ns, nsPerEntry: ns / n, perSecond: n / (ns / 1e9) });
+    process.exit(0);
+    break;
+  }
   default:
-    throw new Error(`Expected a task (register, unregister, exit, drain, dispose, memory, weak), got ${JSON.stringify(task)}`);
+    throw new Error(`Expected a task (register, unregister, exit, drain, dispose, memory, weak, scope, requests), got ${JSON.stringify(task)}`);
 }

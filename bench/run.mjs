@@ -10,7 +10,10 @@
  * bench/startup.mjs, bench/signal-child.mjs, bench/python_atexit.py), one
  * library per process, so no JIT state, global or listener leaks from one
  * library into another. Repetitions of different libraries are interleaved,
- * so a slow minute of the machine does not land on one library only.
+ * so a slow minute of the machine does not land on one library only, and
+ * every goal is judged by a ratio to the best peer measured in the same run.
+ * Node 20 and Node 24 are measured at every size; Bun and Deno, for
+ * reference, at the headline sizes only.
  * A benchmark is not a test: nothing here asserts a timing.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -37,22 +40,34 @@ if (process.argv.includes("--render")) {
 
 /** Sizes and repetitions; the smoke mode only proves that every measurement still runs. */
 const PLAN = SMOKE
-  ? { reps: 1, startupRuns: 1, sizes: [1000], unregisterSizes: [1000], headline: 1000, unregisterN: 1000, signalReps: 1, memoryN: 10_000, weakN: 10_000, weakRounds: 1, weakTimeoutMs: 60_000, slowMs: Infinity }
-  : { reps: 5, startupRuns: 30, sizes: [1e3, 1e4, 1e5, 1e6], unregisterSizes: [1e3, 1e4, 2e4, 1e5, 1e6], headline: 1e5, unregisterN: 2e4, signalReps: 10, memoryN: 1e6, weakN: 1e6, weakRounds: 3, weakTimeoutMs: 45_000, slowMs: 10_000 };
+  ? { reps: 1, referenceReps: 1, startupRuns: 1, referenceStartupRuns: 1, importRuns: 1, sizes: [1000], unregisterSizes: [1000], headline: 1000, unregisterN: 1000, signalReps: 1, memoryN: 10_000, weakN: 10_000, weakRounds: 1, weakTimeoutMs: 60_000, slowMs: Infinity, scopeN: 1000, scopeTurnsN: 200, requestsN: 200, concurrency: 1 }
+  : { reps: 5, referenceReps: 3, startupRuns: 30, referenceStartupRuns: 10, importRuns: 15, sizes: [1e3, 1e4, 1e5, 1e6], unregisterSizes: [1e3, 1e4, 2e4, 1e5, 1e6], headline: 1e5, unregisterN: 2e4, signalReps: 10, memoryN: 1e6, weakN: 1e6, weakRounds: 3, weakTimeoutMs: 45_000, slowMs: 10_000, scopeN: 1e5, scopeTurnsN: 2e4, requestsN: 1e4, concurrency: 1 };
 
-/** The runtimes measured (node20 is the one running this script) and the ones only listed. */
+/**
+ * The runtimes measured: node20 (the one running this script) and node24 at every size, bun and
+ * deno for reference at the headline sizes; each as its command and the arguments before a script.
+ */
 const RUNTIMES = {
-  node20: process.execPath,
-  node24: path.join(ROOT, "node_modules/node24/bin/node"),
-  python3: "python3",
+  node20: { command: process.execPath, args: [] },
+  node24: { command: path.join(ROOT, "node_modules/node24/bin/node"), args: [] },
+  bun: { command: path.join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun"), args: [] },
+  deno: { command: path.join(ROOT, "node_modules/@deno/linux-x64-glibc/deno"), args: ["run", "-A"] },
+  python3: { command: "python3", args: [] },
 };
+const MAIN = ["node20", "node24"];
+const REFERENCE = ["bun", "deno"].filter((name) => existsSync(RUNTIMES[name].command));
 const LISTED_RUNTIMES = {
-  ...RUNTIMES,
+  ...Object.fromEntries(Object.entries(RUNTIMES).map(([name, { command }]) => [name, command])),
   node22: path.join(ROOT, "node_modules/node22/bin/node"),
   node26: path.join(ROOT, "node_modules/node26/bin/node"),
-  bun: path.join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun"),
-  deno: path.join(ROOT, "node_modules/@deno/linux-x64-glibc/deno"),
 };
+
+/** A script's command line on `runtime`, with V8 flags as that runtime takes them (Bun has none of V8's). */
+function scriptCommand(runtime, script, args, nodeFlags = []) {
+  const { command, args: before } = RUNTIMES[runtime];
+  const flags = runtime === "deno" ? nodeFlags.map((flag) => `--v8-flags=${flag}`) : runtime === "bun" ? [] : nodeFlags;
+  return [command, [...before, ...flags, script, ...args.map(String)]];
+}
 
 const startedAt = process.hrtime.bigint();
 const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
@@ -85,8 +100,8 @@ function runChild(command, args, timeoutMs = 180_000) {
 
 /** The command line of a child measurement. */
 function childCommand(runtime, library, task, args, nodeFlags = []) {
-  if (library === "python") return [RUNTIMES.python3, ["bench/python_atexit.py", task, ...args.map(String)]];
-  return [RUNTIMES[runtime], [...nodeFlags, "bench/child.mjs", task, library, ...args.map(String)]];
+  if (library === "python") return [RUNTIMES.python3.command, ["bench/python_atexit.py", task, ...args.map(String)]];
+  return scriptCommand(runtime, "bench/child.mjs", [task, library, ...args], nodeFlags);
 }
 
 // ---- series: one library × one operation × one runtime, at several sizes ----
@@ -104,8 +119,9 @@ function runSeries(measure, seriesList, sizes, { task, args, value = "nsPerEntry
     for (let rep = 0; rep < PLAN.reps; rep++) {
       results.forEach((series, k) => {
         if (stopped.has(series)) return;
-        // A slow series (seconds a run) gets 3 repetitions, not PLAN.reps.
+        // A slow series (seconds a run) gets 3 repetitions, not PLAN.reps; so does a reference runtime.
         if (rep >= 3 && runs[k].some((r) => r.wallMs > 1000)) return;
+        if (rep >= PLAN.referenceReps && REFERENCE.includes(series.runtime)) return;
         const [command, commandArgs] = childCommand(series.runtime, series.lib, task, args(series, n), nodeFlags);
         runs[k].push(runChild(command, commandArgs));
       });
@@ -116,7 +132,8 @@ function runSeries(measure, seriesList, sizes, { task, args, value = "nsPerEntry
         return;
       }
       const ok = runs[k].filter((r) => !r.error);
-      const point = { n, value: median(ok.map((r) => r[value])), ns: median(ok.map((r) => r.ns)), reps: ok.length };
+      const values = ok.map((r) => r[value]).filter((v) => Number.isFinite(v));
+      const point = { n, value: median(values), ns: median(ok.map((r) => r.ns)), reps: ok.length, lo: Math.min(...values), hi: Math.max(...values), runs: values };
       if (ok.some((r) => r.warmNsPerEntry !== undefined)) point.warm = median(ok.map((r) => r.warmNsPerEntry));
       if (ok.length === 0) point.error = runs[k][0]?.error;
       if (ok.some((r) => r.ran !== undefined && r.ran !== n)) point.error = `ran ${ok.map((r) => r.ran).join("/")} of ${n} entries`;
@@ -142,10 +159,13 @@ function predictMs(points, next) {
   return (last.ns / 1e6) * (next / last.n) ** exponent;
 }
 
-function seriesLabel({ lib, op, runtime }) {
+const RUNTIME_NAMES = { node20: "Node 20", node24: "Node 24", bun: "Bun", deno: "Deno" };
+
+function seriesLabel({ lib, op, runtime, variant }) {
   const name = LIBRARIES[lib].label;
   const operation = op && !["register", "defer"].includes(op) || (op === "defer" && lib === "atexit") ? ` ${op}` : "";
-  return runtime === "python3" ? name : `${name}${operation} (${runtime === "node20" ? "Node 20" : "Node 24"})`;
+  const detail = variant === undefined ? "" : ` ${variant}`;
+  return runtime === "python3" ? name : `${name}${operation}${detail} (${RUNTIME_NAMES[runtime]})`;
 }
 
 function fmt(x) {
@@ -157,7 +177,13 @@ function fmt(x) {
 function libsOn(runtime, libs, ops = () => ["register"]) {
   return libs.filter((lib) => LIBRARIES[lib].runtimes.includes(runtime)).flatMap((lib) => ops(lib).map((op) => ({ lib, op, runtime })));
 }
+/** The same, on every runtime of `runtimes`. */
+function libsOnEach(runtimes, libs, ops) {
+  return runtimes.flatMap((runtime) => libsOn(runtime, libs, ops));
+}
 const PEERS = ["signal-exit", "exit-hook", "async-exit-hook", "on-exit-leak-free"];
+/** The native stack where there is one, core-js-pure's on Node 20. */
+const STACKS = ["native-ads", "corejs-ads"];
 const hasPython = version("python3") !== "missing";
 const python = hasPython ? [{ lib: "python", op: "register", runtime: "python3" }] : [];
 
@@ -166,27 +192,37 @@ const python = hasPython ? [{ lib: "python", op: "register", runtime: "python3" 
 function measureStartup() {
   const libs = ["bare", "atexit", "signal-exit", "exit-hook", "async-exit-hook", "on-exit-leak-free", "corejs-ads", "native-ads"];
   const out = {};
-  for (const runtime of ["node20", "node24"]) {
-    const here = libs.filter((lib) => lib !== "native-ads" || runtime === "node24");
+  for (const runtime of [...MAIN, ...REFERENCE]) {
+    const here = libs.filter((lib) => lib === "bare" || LIBRARIES[lib].runtimes.includes(runtime));
     const times = Object.fromEntries(here.map((lib) => [lib, []]));
-    for (let run = 0; run < PLAN.startupRuns; run++) {
+    const runs = MAIN.includes(runtime) ? PLAN.startupRuns : PLAN.referenceStartupRuns;
+    for (let run = 0; run < runs; run++) {
       for (const lib of here) {
+        const [command, args] = scriptCommand(runtime, "bench/startup.mjs", [lib]);
         const started = process.hrtime.bigint();
-        const result = spawnSync(RUNTIMES[runtime], ["bench/startup.mjs", lib], { cwd: ROOT });
+        const result = spawnSync(command, args, { cwd: ROOT });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         if (result.status === 0) times[lib].push(ms);
       }
     }
     out[runtime] = {};
     for (const lib of here) {
-      const counted = runChild(RUNTIMES[runtime], ["bench/startup.mjs", lib, "--count"]);
-      out[runtime][lib] = { ms: median(times[lib]), runs: times[lib].length, builtins: counted.builtins, files: counted.files, bytes: counted.bytes };
+      // Node's own module list and load hooks: Node only.
+      const counted = runtime.startsWith("node") ? runChild(...scriptCommand(runtime, "bench/startup.mjs", [lib, "--count"])) : {};
+      out[runtime][lib] = { ms: median(times[lib]), lo: Math.min(...times[lib]), hi: Math.max(...times[lib]), runs: times[lib], builtins: counted.builtins, files: counted.files, bytes: counted.bytes };
+    }
+    // The experiment behind the figure: the import and one registration alone, timed inside the process.
+    if (MAIN.includes(runtime)) {
+      for (const lib of ["atexit", "signal-exit"]) {
+        const imports = Array.from({ length: PLAN.importRuns }, () => runChild(...scriptCommand(runtime, "bench/startup.mjs", [lib, "--time-import"])));
+        out[runtime][lib].importMs = median(imports.filter((r) => !r.error).map((r) => r.importMs));
+      }
     }
     const bare = out[runtime].bare.ms;
     for (const lib of here) {
       const entry = out[runtime][lib];
       entry.overheadPct = ((entry.ms - bare) / bare) * 100;
-      log(`  startup ${runtime} ${lib}: ${fmt(entry.ms)} ms (${entry.overheadPct >= 0 ? "+" : ""}${fmt(entry.overheadPct)}%), ${entry.builtins} builtins, ${entry.files ?? "?"} files, ${entry.bytes ?? "?"} bytes`);
+      log(`  startup ${runtime} ${lib}: ${fmt(entry.ms)} ms (${entry.overheadPct >= 0 ? "+" : ""}${fmt(entry.overheadPct)}%), ${entry.builtins ?? "?"} builtins, ${entry.files ?? "?"} files, ${entry.bytes ?? "?"} bytes${entry.importMs === undefined ? "" : `, import and one registration ${fmt(entry.importMs)} ms`}`);
     }
   }
   return out;
@@ -195,9 +231,10 @@ function measureStartup() {
 // ---- 5. signal to death ----------------------------------------------------
 
 /** Spawns the child, waits for "ready", sends SIGTERM and times until the child is gone. */
-function signalToDeath(runtime, lib) {
+function signalToDeath(runtime, lib, nodeFlags = []) {
   return new Promise((resolve) => {
-    const child = spawn(RUNTIMES[runtime], ["bench/signal-child.mjs", lib], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const [command, args] = scriptCommand(runtime, "bench/signal-child.mjs", [lib], nodeFlags);
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let started = 0n;
     let output = "";
     const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -217,17 +254,27 @@ function signalToDeath(runtime, lib) {
   });
 }
 
+/**
+ * `atexit --no-lazy` is the experiment behind atexit's figure: the same child with every function
+ * compiled when the module loads (before "ready"), so what is left is the sequence itself.
+ */
 async function measureSignal() {
   const libs = ["bare", "atexit", "signal-exit", "exit-hook", "close-with-grace"];
   const out = {};
-  for (const runtime of ["node20", "node24"]) {
-    const runs = Object.fromEntries(libs.map((lib) => [lib, []]));
-    for (let rep = 0; rep < PLAN.signalReps; rep++) {
-      for (const lib of libs) runs[lib].push(await signalToDeath(runtime, lib));
+  for (const runtime of [...MAIN, ...REFERENCE]) {
+    const here = MAIN.includes(runtime) ? [...libs, "atexit --no-lazy"] : libs;
+    const runs = Object.fromEntries(here.map((lib) => [lib, []]));
+    const reps = MAIN.includes(runtime) ? PLAN.signalReps : Math.ceil(PLAN.signalReps / 2);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const lib of here) {
+        const [name, flag] = lib.split(" ");
+        runs[lib].push(await signalToDeath(runtime, name, flag ? [flag] : []));
+      }
     }
     out[runtime] = {};
-    for (const lib of libs) {
-      out[runtime][lib] = { ms: median(runs[lib].map((r) => r.ms)), death: [...new Set(runs[lib].map((r) => r.death))].join(", ") };
+    for (const lib of here) {
+      const ms = runs[lib].map((r) => r.ms).filter((v) => Number.isFinite(v));
+      out[runtime][lib] = { ms: median(ms), lo: Math.min(...ms), hi: Math.max(...ms), runs: ms, death: [...new Set(runs[lib].map((r) => r.death))].join(", ") };
       log(`  signal ${runtime} ${lib}: ${fmt(out[runtime][lib].ms)} ms, ${out[runtime][lib].death}`);
     }
   }
@@ -239,22 +286,26 @@ async function measureSignal() {
 function measureMemory() {
   const n = PLAN.memoryN;
   const perEntry = {};
+  // Bun is left out: JavaScriptCore's heapUsed does not come back to a baseline after a collection.
   const series = [
     ...libsOn("node24", ["atexit", "native-ads", ...PEERS]),
-    ...libsOn("node20", ["atexit", "corejs-ads"]),
+    ...libsOn("node20", ["atexit", "corejs-ads", ...PEERS]),
+    ...libsOnEach(REFERENCE.filter((runtime) => runtime !== "bun"), ["atexit", "native-ads", ...PEERS]),
     ...python,
   ];
+  // use(): a record per entry (the method is read when use() is called, as the spec says), beside the stacks' own.
+  series.push(...libsOnEach(MAIN, ["atexit", ...STACKS], () => ["use"]));
   for (const s of series) {
-    const [command, args] = childCommand(s.runtime, s.lib, "memory", [n], ["--expose-gc"]);
+    const [command, args] = childCommand(s.runtime, s.lib, "memory", s.op === "use" ? [n, "use"] : [n], ["--expose-gc"]);
     const runs = Array.from({ length: Math.min(PLAN.reps, 3) }, () => runChild(command, args));
     const ok = runs.filter((r) => !r.error);
     const label = seriesLabel(s);
-    perEntry[label] = { lib: s.lib, runtime: s.runtime, bytesPerEntry: median(ok.map((r) => r.bytesPerEntry)), error: ok.length ? undefined : runs[0].error };
+    perEntry[label] = { lib: s.lib, op: s.op, runtime: s.runtime, bytesPerEntry: median(ok.map((r) => r.bytesPerEntry)), error: ok.length ? undefined : runs[0].error };
     log(`  memory ${label}: ${perEntry[label].error ?? `${fmt(perEntry[label].bytesPerEntry)} bytes/entry`}`);
   }
   const weak = {};
   const runWeak = (lib, n, timeoutMs, mode = "alone") => {
-    const result = runChild(RUNTIMES.node24, ["--expose-gc", "bench/child.mjs", "weak", lib, String(n), String(PLAN.weakRounds), mode], timeoutMs);
+    const result = runChild(...childCommand("node24", lib, "weak", [n, PLAN.weakRounds, mode], ["--expose-gc"]), timeoutMs);
     log(`  memory weak ${lib} n=${n} ${mode}: ${result.error ?? `heap above baseline after each round: ${result.heapAfterRound.map((b) => `${fmt(b / 1e6)} MB`).join(", ")} (${fmt(result.seconds)} s)`}`);
     return { n, mode, ...result };
   };
@@ -289,53 +340,87 @@ const results = {
       os: `${os.type()} ${os.release()} ${os.arch()}`,
     },
     runtimes: Object.fromEntries(Object.entries(LISTED_RUNTIMES).map(([name, command]) => [name, version(command)])),
+    // How busy the machine was (1, 5 and 15 minute load averages): the figures are only as quiet as it.
+    load: { before: os.loadavg() },
   },
 };
 
-log(`[1/7 startup] whole-process time of import + one registration, ${PLAN.startupRuns} runs each`);
+log(`[1/9 startup] whole-process time of import + one registration, ${PLAN.startupRuns} runs each (${PLAN.referenceStartupRuns} on ${REFERENCE.join(", ")})`);
 results.startup = measureStartup();
 
-log(`[2/7 register] ns per registration, ${PLAN.reps} runs each`);
+log(`[2/9 register] ns per registration, ${PLAN.reps} runs each`);
 const atexitOps = (lib) => (lib === "atexit" ? ["register", "defer", "use"] : lib.endsWith("-ads") ? ["defer", "use"] : ["register"]);
-results.register = runSeries("register", [
-  ...libsOn("node24", ["atexit", "native-ads", ...PEERS], atexitOps),
-  ...libsOn("node20", ["atexit", "corejs-ads", ...PEERS], atexitOps),
-  ...python,
-], PLAN.sizes, { task: "register", args: (s, n) => (s.lib === "python" ? [n] : [s.op, n]) });
+const registerArgs = { task: "register", args: (s, n) => (s.lib === "python" ? [n] : [s.op, n]) };
+results.register = [
+  ...runSeries("register", [
+    ...libsOn("node24", ["atexit", "native-ads", ...PEERS, "bare"], atexitOps),
+    ...libsOn("node20", ["atexit", "corejs-ads", ...PEERS, "bare"], atexitOps),
+    ...python,
+  ], PLAN.sizes, registerArgs),
+  ...runSeries("register", libsOnEach(REFERENCE, ["atexit", "native-ads", ...PEERS], atexitOps), [PLAN.headline], registerArgs),
+];
 
-log(`[3/7 unregister] n distinct functions registered, then unregistered one by one (removal timed)`);
-results.unregister = runSeries("unregister", [
-  ...libsOn("node24", ["atexit", "signal-exit", "exit-hook", "on-exit-leak-free"]),
-  // on-exit-leak-free takes seconds a run here: measured on Node 24 only.
-  ...libsOn("node20", ["atexit", "signal-exit", "exit-hook"]),
-  ...python,
-], PLAN.unregisterSizes, { task: "unregister", args: (s, n) => [n] });
+log(`[3/9 unregister] n distinct functions registered, then unregistered one by one (removal timed)`);
+results.unregister = [
+  ...runSeries("unregister", [
+    ...libsOn("node24", ["atexit", "signal-exit", "exit-hook", "on-exit-leak-free", "bare"]),
+    // on-exit-leak-free takes seconds a run here: measured on Node 24 only.
+    ...libsOn("node20", ["atexit", "signal-exit", "exit-hook", "bare"]),
+    ...python,
+  ], PLAN.unregisterSizes, { task: "unregister", args: (s, n) => [n] }),
+  ...runSeries("unregister", libsOnEach(REFERENCE, ["atexit", "signal-exit", "exit-hook"]), [PLAN.unregisterN], { task: "unregister", args: (s, n) => [n] }),
+];
 
-log(`[4/7 dispose] ns per entry: sync entries on process.exit(), async entries through disposeAsync()`);
-results.exit = runSeries("exit", [
-  ...libsOn("node24", ["atexit", ...PEERS]),
-  ...libsOn("node20", ["atexit", ...PEERS]),
-  ...python,
-], PLAN.sizes, { task: "exit", args: (s, n) => [n] });
-results.dispose = runSeries("dispose", [
-  ...libsOn("node24", ["atexit", "native-ads"]),
-  ...libsOn("node20", ["atexit", "corejs-ads"]),
-], PLAN.sizes, { task: "dispose", args: (s, n) => [n] });
-results.drain = runSeries("drain", libsOn("node24", ["atexit"]).concat(libsOn("node20", ["atexit"])), [PLAN.headline], { task: "drain", args: (s, n) => [n] });
+log(`[4/9 dispose] ns per entry: sync entries on process.exit(), async entries through disposeAsync()`);
+results.exit = [
+  ...runSeries("exit", [
+    ...libsOn("node24", ["atexit", ...PEERS]),
+    ...libsOn("node20", ["atexit", ...PEERS]),
+    ...python,
+  ], PLAN.sizes, { task: "exit", args: (s, n) => [n] }),
+  ...runSeries("exit", libsOnEach(REFERENCE, ["atexit", ...PEERS]), [PLAN.headline], { task: "exit", args: (s, n) => [n] }),
+];
+results.dispose = [
+  ...runSeries("dispose", [
+    ...libsOn("node24", ["atexit", "native-ads", "bare", "bare-then"]),
+    ...libsOn("node20", ["atexit", "corejs-ads", "bare", "bare-then"]),
+  ], PLAN.sizes, { task: "dispose", args: (s, n) => [n] }),
+  ...runSeries("dispose", libsOnEach(REFERENCE, ["atexit", "native-ads"]), [PLAN.headline], { task: "dispose", args: (s, n) => [n] }),
+];
+results.drain = runSeries("drain", libsOnEach(MAIN, ["atexit"]), [PLAN.headline], { task: "drain", args: (s, n) => [n] });
 
-log(`[5/7 signal] SIGTERM to death of the child, one async entry, ${PLAN.signalReps} runs each`);
+log(`[5/9 signal] SIGTERM to death of the child, one async entry, ${PLAN.signalReps} runs each`);
 results.signal = await measureSignal();
 
-log(`[6/7 memory] heap bytes per pending entry at ${PLAN.memoryN}; adoptWeak of ${PLAN.weakN} dropped objects × ${PLAN.weakRounds} rounds`);
+log(`[6/9 memory] heap bytes per pending entry at ${PLAN.memoryN}; adoptWeak of ${PLAN.weakN} dropped objects × ${PLAN.weakRounds} rounds`);
 results.memory = measureMemory();
 
-log(`[7/7 scale] drawn from the series above: ${PLAN.sizes.join(", ")} entries`);
+log(`[7/9 scale] drawn from the series above: ${PLAN.sizes.join(", ")} entries`);
+
+log(`[8/9 scope] a per-request scope: open, defer one function, dispose; ${PLAN.scopeN} in a row, ${PLAN.scopeTurnsN} one per event-loop turn`);
+const scopeVariants = (pacing) => (s) =>
+  s.lib === "atexit"
+    ? [
+        { ...s, pacing, registry: "empty", variant: `${pacing}, registry otherwise empty` },
+        ...(pacing === "tight" ? [{ ...s, pacing, registry: "busy", variant: `${pacing}, 100 entries pending` }] : []),
+      ]
+    : [{ ...s, pacing, registry: "empty", variant: pacing }];
+const scopeSeries = (pacing) => libsOnEach([...MAIN, ...REFERENCE], ["atexit", ...STACKS]).flatMap(scopeVariants(pacing));
+const scopeArgs = { task: "scope", args: (s, n) => [s.pacing, s.registry, n] };
+results.scope = [...runSeries("scope", scopeSeries("tight"), [PLAN.scopeN], scopeArgs), ...runSeries("scope", scopeSeries("turns"), [PLAN.scopeTurnsN], scopeArgs)];
+
+log(`[9/9 requests] an http.Server on 127.0.0.1 answering ${PLAN.requestsN} requests over ${PLAN.concurrency} keep-alive connection(s), with and without a scope per request`);
+const requestSeries = libsOnEach([...MAIN, ...REFERENCE], ["atexit", ...STACKS]).flatMap((s) =>
+  s.lib === "atexit"
+    ? [{ ...s, handler: "plain", variant: "no scope" }, { ...s, handler: "scope", variant: "a scope per request" }]
+    : [{ ...s, handler: "scope", variant: "a stack per request" }],
+);
+results.requests = runSeries("requests", requestSeries, [PLAN.requestsN], { task: "requests", args: (s, n) => [s.handler, n, PLAN.concurrency] });
 
 log("[loader] module-lifetime using: hook cost per module, start-up cost, cold rewrite (Node 24 and Node 20)");
 results.loader = {};
 for (const name of ["node24", "node20"]) {
-  const runtime = RUNTIMES[name];
-  if (!runtime) continue;
+  const runtime = RUNTIMES[name].command;
   const child = spawnSync(process.execPath, [path.join(ROOT, "bench/loader.mjs"), runtime, ...(SMOKE ? ["--smoke"] : [])], { encoding: "utf8", timeout: 300_000 });
   if (child.status !== 0) throw new Error(`bench/loader.mjs on ${name} failed: ${child.stderr}`);
   results.loader[name] = JSON.parse(child.stdout.trim().split("\n").at(-1));
@@ -343,6 +428,7 @@ for (const name of ["node24", "node20"]) {
   log(`  loader ${name}: ${fmt(r.perModuleUs)} µs per module, ${fmt(r.startupMs)} ms start-up, ${fmt(r.rewriteColdMs)} ms cold rewrite`);
 }
 results.meta.seconds = elapsed();
+results.meta.load.after = os.loadavg();
 
 const outDir = SMOKE ? mkdtempSync(path.join(os.tmpdir(), "atexit-bench-")) : ROOT;
 const chartPath = SMOKE ? path.join(outDir, "chart.svg") : path.join(ROOT, "bench/chart.svg");

@@ -7,6 +7,9 @@
  */
 const [library, mode] = process.argv.slice(2);
 const counting = mode === "--count";
+// --time-import: how long the import itself takes (module load and compile), on its own line.
+const timingImport = mode === "--time-import";
+const importStarted = process.hrtime.bigint();
 
 const files = new Set();
 if (counting) {
@@ -52,6 +55,8 @@ switch (library) {
   default:
     throw new Error(`Expected a library name, got ${JSON.stringify(library)}`);
 }
+
+if (timingImport) console.log(JSON.stringify({ library, importMs: Number(process.hrtime.bigint() - importStarted) / 1e6 }));
 
 if (counting) {
   const builtins = process.moduleLoadList.filter((name) => !builtinsBefore.has(name));

@@ -16,7 +16,7 @@
  * Nothing an observer does can stop, skip, reorder or repeat an entry: every
  * observer call is guarded, and each loop settles its state in `finally`.
  */
-import { abandon, invoke, invokeNow, isCollected, scopeOf, type Entry } from "./entry.js";
+import { abandon, invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
 import { leaveParent, type StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
 
@@ -33,16 +33,16 @@ export type Outcome = "ok" | "failed" | "unfinished";
 export interface Observer {
   /** A clock in ms, read just before an entry is called. */
   now(): number;
-  /** When (on the `now()` clock) the sequence would be abandoned, for resources that can hurry; undefined when never. */
+  /** When (performance.now() ms) the sequence would be abandoned, for resources that can hurry; undefined when never. */
   deadline(): number | undefined;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
 
-/** A disposal loop in progress. */
-export interface Loop {
-  readonly completion: Completion;
-  /** Settles with `completion` when the loop has ended. */
-  readonly done: Promise<Completion>;
+/** A disposal loop in progress, and its own completion record. */
+export interface Loop extends Completion {
+  /** Settles with the loop when it has ended; made for a caller that waits ({@link whenDone}). */
+  done: Promise<Completion> | undefined;
+  settle: ((completion: Completion) => void) | undefined;
   observer: Observer | undefined;
   /** The entry being called or awaited, or the scope entry being waited for. */
   current: Entry | undefined;
@@ -65,13 +65,16 @@ export function disposeEntries(core: StackCore, observer: Observer | undefined, 
   const running = core.loop;
   if (running !== undefined) {
     if (observer !== undefined) attachObserver(running, observer);
-    return reject ? running.done.then(throwIfFailed) : running.done;
+    return reject ? whenDone(running).then(throwIfFailed) : whenDone(running);
   }
-  let settle!: (completion: Completion) => void;
-  const done = new Promise<Completion>((resolve) => (settle = resolve));
-  const loop: Loop = { completion: { failed: false, error: undefined }, done, observer, current: undefined, calling: false, startedAt: 0, abandoned: false };
+  const loop: Loop = { failed: false, error: undefined, done: undefined, settle: undefined, observer, current: undefined, calling: false, startedAt: 0, abandoned: false };
   core.loop = loop; // published before the first entry is called
-  return runLoop(core, loop, settle, reject);
+  return runLoop(core, loop, reject);
+}
+
+/** Settles when `loop` (in progress: only those are reachable) has ended. Most loops have no one else waiting. */
+function whenDone(loop: Loop): Promise<Completion> {
+  return (loop.done ??= new Promise((resolve) => (loop.settle = resolve)));
 }
 
 function throwIfFailed(completion: Completion): undefined {
@@ -79,8 +82,8 @@ function throwIfFailed(completion: Completion): undefined {
   return undefined;
 }
 
-async function runLoop(core: StackCore, loop: Loop, settle: (completion: Completion) => void, reject: boolean): Promise<Completion | undefined> {
-  const { completion } = loop;
+async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Completion | undefined> {
+  const completion: Completion = loop;
   let awaited = false;
   try {
     // Re-read core.entries each turn: move() during the loop hands them to another stack.
@@ -94,7 +97,7 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
         loop.current = top;
         awaited = true;
         if (loop.observer !== undefined) attachObserver(child.loop, loop.observer);
-        await child.loop.done;
+        await whenDone(child.loop);
         loop.current = undefined;
         continue;
       }
@@ -117,7 +120,7 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
       let error: unknown;
       loop.calling = true;
       try {
-        const result = invoke(entry, deadline(loop.observer));
+        const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
         loop.calling = false;
         awaited = true;
         await result;
@@ -140,7 +143,7 @@ async function runLoop(core: StackCore, loop: Loop, settle: (completion: Complet
     loop.current = undefined;
     core.loop = undefined;
     if (core.disposed) leaveParent(core);
-    settle(completion);
+    loop.settle?.(completion);
   }
   return reject ? throwIfFailed(completion) : completion;
 }

@@ -12,7 +12,7 @@
  * - A record knows its own position (kept up to date by compaction), so a
  *   scope or a collected `adoptWeak` value leaves in O(1), without the index.
  */
-import { forEachTarget, matches, type Entry, type EntryRecord } from "./entry.js";
+import { functionTarget, holdsWeakly, matches, NO_TARGET, valueTarget, type Entry, type EntryRecord } from "./entry.js";
 
 /** Below this many slots, tombstones are never compacted away (not worth it). */
 const COMPACT_MIN_SLOTS = 64;
@@ -20,26 +20,24 @@ const COMPACT_MIN_SLOTS = 64;
 /** Positions of a target's entries: one number, or an ascending array once there are more. */
 type Positions = number | number[];
 
+/** A Map or a WeakMap from target to positions. */
+interface PositionMap<K> {
+  get(key: K): Positions | undefined;
+  set(key: K, positions: Positions): unknown;
+  delete(key: K): boolean;
+}
+
 /**
- * Target → positions: a WeakMap for objects (it must not keep an `adoptWeak`
- * value alive), a Map for primitives (`adopt("worker-7", stop)` is legal).
+ * Target → positions: a Map for targets the slots hold strongly anyway (faster than a WeakMap, no
+ * ephemerons to trace), a WeakMap for `adoptWeak` values, which it must not keep alive.
  */
 interface TargetIndex {
-  readonly objects: WeakMap<object, Positions>;
-  readonly primitives: Map<unknown, Positions>;
+  readonly strong: Map<unknown, Positions>;
+  weak: WeakMap<object, Positions> | undefined;
 }
 
 function isObject(value: unknown): value is object {
   return (typeof value === "object" && value !== null) || typeof value === "function";
-}
-
-function positionsOf(index: TargetIndex, target: unknown): Positions | undefined {
-  return isObject(target) ? index.objects.get(target) : index.primitives.get(target);
-}
-
-function setPositions(index: TargetIndex, target: unknown, positions: Positions): void {
-  if (isObject(target)) index.objects.set(target, positions);
-  else index.primitives.set(target, positions);
 }
 
 export class EntryList {
@@ -70,8 +68,9 @@ export class EntryList {
 
   push(entry: Entry): void {
     if (this.#compactPending) this.#compact();
-    if (typeof entry !== "function") entry.position = this.#slots.length;
-    this.#slots.push(entry);
+    const slots = this.#slots;
+    if (typeof entry !== "function") entry.position = slots.length;
+    slots.push(entry);
     if (this.#size++ === 0) this.onOccupancy?.(true);
   }
 
@@ -113,12 +112,10 @@ export class EntryList {
   /** Removes every pending entry `target` matches (entry.ts `matches`); returns whether any was. */
   removeTarget(target: unknown): boolean {
     if (this.#size === 0) return false;
-    const positions = positionsOf(this.#catchUpIndex(), target);
-    // No delete from the index: stale positions are rejected by `matches`, and a delete costs more than it saves.
-    if (positions === undefined) return false;
-    let removed = 0;
-    if (typeof positions === "number") removed = this.#removeAt(positions, target);
-    else for (const position of positions) removed += this.#removeAt(position, target);
+    const slots = this.#slots;
+    const index = this.#index !== undefined && this.#indexedUpTo === slots.length ? this.#index : this.#catchUpIndex();
+    let removed = removeListed(slots, index.strong, target);
+    if (index.weak !== undefined && isObject(target)) removed += removeListed(slots, index.weak, target);
     if (removed === 0) return false;
     this.#size -= removed;
     this.#afterRemoval();
@@ -141,13 +138,6 @@ export class EntryList {
     this.#finalizer.register(value, record);
   }
 
-  #removeAt(position: number, target: unknown): number {
-    const entry = this.#slots[position];
-    if (entry === undefined || !matches(entry, target)) return 0;
-    this.#slots[position] = undefined;
-    return 1;
-  }
-
   #emptied(): void {
     // Every position the index holds is gone with the last entry.
     this.#resetIndex();
@@ -160,13 +150,31 @@ export class EntryList {
     this.#indexedUpTo = 0;
   }
 
-  /** Catches the index up with the entries pushed since it was last used. */
+  /**
+   * Catches the index up with the entries pushed since it was last used. The Map keeps targets of
+   * entries gone by pop or collection: once they could outnumber the slots, it starts afresh.
+   */
   #catchUpIndex(): TargetIndex {
-    const index = (this.#index ??= { objects: new WeakMap(), primitives: new Map() });
+    let index = (this.#index ??= { strong: new Map(), weak: undefined });
     const slots = this.#slots;
+    if (index.strong.size > 2 * slots.length + COMPACT_MIN_SLOTS) {
+      index = this.#index = { strong: new Map(), weak: index.weak };
+      this.#indexedUpTo = 0;
+    }
     for (let position = this.#indexedUpTo; position < slots.length; position++) {
       const entry = slots[position];
-      if (entry !== undefined) forEachTarget(entry, (target) => addPosition(index, target, position));
+      if (entry === undefined) continue;
+      if (typeof entry === "function") {
+        if (index.strong.get(entry) === undefined) index.strong.set(entry, position);
+        else addPosition(index.strong, entry, position);
+        continue;
+      }
+      const fn = functionTarget(entry);
+      if (fn !== NO_TARGET) addPosition(index.strong, fn, position);
+      const value = valueTarget(entry);
+      if (value === NO_TARGET) continue;
+      if (holdsWeakly(entry)) addPosition((index.weak ??= new WeakMap()), value as object, position);
+      else addPosition(index.strong, value, position);
     }
     this.#indexedUpTo = slots.length;
     if (slots.length > this.#peak) this.#peak = slots.length;
@@ -219,13 +227,32 @@ export class EntryList {
   }
 }
 
-function addPosition(index: TargetIndex, target: unknown, position: number): void {
-  const current = positionsOf(index, target);
+/** Removes the entries `map` lists for `target` that still match (a position may be stale), and the listing. */
+function removeListed<K>(slots: (Entry | undefined)[], map: PositionMap<K>, target: K): number {
+  const positions = map.get(target);
+  if (positions === undefined) return 0;
+  map.delete(target);
+  if (typeof positions === "number") return removeAt(slots, positions, target);
+  let removed = 0;
+  for (const position of positions) removed += removeAt(slots, position, target);
+  return removed;
+}
+
+function removeAt(slots: (Entry | undefined)[], position: number, target: unknown): number {
+  const entry = slots[position];
+  // A bare function is its own only target.
+  if (entry === undefined || (typeof entry === "function" ? entry !== target : !matches(entry, target))) return 0;
+  slots[position] = undefined;
+  return 1;
+}
+
+function addPosition<K>(map: PositionMap<K>, target: K, position: number): void {
+  const current = map.get(target);
   // Positions are indexed in increasing order, so one at or above `position` is
   // stale (its slot was popped and reused): drop it, keeping each list sorted and
   // no longer than the slots, however often slots are reused.
-  if (current === undefined || (typeof current === "number" && current >= position)) setPositions(index, target, position);
-  else if (typeof current === "number") setPositions(index, target, [current, position]);
+  if (current === undefined || (typeof current === "number" && current >= position)) map.set(target, position);
+  else if (typeof current === "number") map.set(target, [current, position]);
   else {
     while (current.length > 0 && (current[current.length - 1] as number) >= position) current.pop();
     current.push(position);

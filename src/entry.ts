@@ -84,6 +84,11 @@ export function isCollected(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === ADOPT_WEAK && entry.value.deref() === undefined;
 }
 
+/** Whether `invoke` hands this entry the sequence's deadline (only then is it read). */
+export function takesDeadline(entry: Entry): boolean {
+  return typeof entry !== "function" && entry.kind === RESOURCE;
+}
+
 /**
  * Calls an entry for the async disposal loop (spec DisposeResources, step 3.e)
  * and returns what the loop must await. A synchronous throw propagates (the
@@ -165,45 +170,64 @@ function isThenable(value: unknown): boolean {
   }
 }
 
+/** No target here (not `undefined`: `adopt(undefined, fn)` makes `undefined` a target). */
+export const NO_TARGET: unique symbol = Symbol("atexit: no target");
+
 /**
- * The values `unregister` finds an entry by, passed to `add` (for the index):
- * the function of `register`/`defer`/`adopt`, the resource of `use`/`adopt`,
- * the living value of `adoptWeak`. A scope is a part of its parent, not a
- * registration: it has no targets.
+ * The function `unregister` finds an entry by (`register`/`defer`/`adopt`/`adoptWeak`); with
+ * {@link valueTarget}, all it is found by. A scope has none: it is a part of its parent.
  */
-export function forEachTarget(entry: Entry, add: (target: unknown) => void): void {
-  if (typeof entry === "function") return add(entry);
+export function functionTarget(entry: Entry): unknown {
+  if (typeof entry === "function") return entry;
   switch (entry.kind) {
     case CALL_ARGS:
-      return add(entry.fn);
     case ADOPT:
-      add(entry.fn);
-      return add(entry.value);
-    case ADOPT_WEAK: {
-      add(entry.fn);
-      const value = entry.value.deref();
-      if (value !== undefined) add(value);
-      return;
-    }
+    case ADOPT_WEAK:
+      return entry.fn;
     case ASYNC_METHOD:
     case SYNC_METHOD:
-      return add(entry.value);
     case RESOURCE:
-      return add(entry.value.target);
     case SCOPE:
-      return;
+      return NO_TARGET;
     default:
       return unreachable(entry);
   }
 }
 
+/** The value `unregister` finds an entry by: `use`/`adopt`'s resource, `adoptWeak`'s living value. */
+export function valueTarget(entry: Entry): unknown {
+  if (typeof entry === "function") return NO_TARGET;
+  switch (entry.kind) {
+    case ADOPT:
+    case ASYNC_METHOD:
+    case SYNC_METHOD:
+      return entry.value;
+    case ADOPT_WEAK: {
+      const value = entry.value.deref();
+      return value === undefined ? NO_TARGET : value;
+    }
+    case RESOURCE:
+      return entry.value.target;
+    case CALL_ARGS:
+    case SCOPE:
+      return NO_TARGET;
+    default:
+      return unreachable(entry);
+  }
+}
+
+/** Whether its {@link valueTarget} is held weakly (`adoptWeak`): an index must not keep it alive. */
+export function holdsWeakly(entry: Entry): boolean {
+  return typeof entry !== "function" && entry.kind === ADOPT_WEAK;
+}
+
 /** Whether `unregister(target)` removes this entry (SameValueZero, as the index's Map compares). */
 export function matches(entry: Entry, target: unknown): boolean {
-  let found = false;
-  forEachTarget(entry, (candidate) => {
-    if (candidate === target || (candidate !== candidate && target !== target)) found = true;
-  });
-  return found;
+  return sameValueZero(functionTarget(entry), target) || sameValueZero(valueTarget(entry), target);
+}
+
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 /**

@@ -21,7 +21,20 @@ function isObject(value: unknown): value is object {
 }
 
 function assertCallback(name: string, value: unknown): void {
-  if (typeof value !== "function") throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
+  if (typeof value !== "function") throw callbackError(name, value);
+}
+
+function callbackError(name: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
+}
+
+function disposedError(method: string): ReferenceError {
+  return new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
+}
+
+/** What `defer`/`register` throw, out of their hot path: disposed first, as every method, then `value`. */
+function refuse(core: StackCore, method: string, name: string, value: unknown): never {
+  throw core.disposed ? disposedError(method) : callbackError(name, value);
 }
 
 /** The state behind a stack, for the process registry (registry.ts); not part of the public surface. */
@@ -171,8 +184,8 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   defer(onDispose: () => unknown): void {
-    const core = this.#open("defer");
-    assertCallback("onDispose", onDispose);
+    const core = this.#core;
+    if (core.disposed || typeof onDispose !== "function") refuse(core, "defer", "onDispose", onDispose);
     core.entries.push(onDispose);
   }
 
@@ -188,10 +201,9 @@ export class ExitStack implements AsyncDisposable {
    * ```
    */
   register<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): F {
-    const core = this.#open("register");
-    assertCallback("fn", fn);
-    if (args.length === 0) core.entries.push(fn as () => unknown);
-    else core.entries.push(record(CALL_ARGS, fn as unknown as (...args: unknown[]) => unknown, args));
+    const core = this.#core;
+    if (core.disposed || typeof fn !== "function") refuse(core, "register", "fn", fn);
+    core.entries.push(args.length === 0 ? (fn as () => unknown) : record(CALL_ARGS, fn as unknown as (...args: unknown[]) => unknown, args));
     return fn;
   }
 
@@ -215,7 +227,7 @@ export class ExitStack implements AsyncDisposable {
    */
   unregister(target: unknown): boolean {
     const core = this.#core;
-    if (target instanceof ExitStack && #core in target && isScopeOf(target.#core, core)) {
+    if (isObject(target) && #core in target && isScopeOf((target as ExitStack).#core, core)) {
       throw new TypeError(
         "Expected a registered function or resource, got a scope() of this stack: a scope is a part of its parent; end it with `await scope.disposeAsync()` (its entries then run) or take its entries with `scope.move()`",
       );
@@ -362,7 +374,7 @@ export class ExitStack implements AsyncDisposable {
 
   #open(method: string): StackCore {
     const core = this.#core;
-    if (core.disposed) throw new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
+    if (core.disposed) throw disposedError(method);
     return core;
   }
 }

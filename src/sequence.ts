@@ -162,7 +162,8 @@ export class TerminationSequence {
 
   readonly #observer: Observer = {
     now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
-    deadline: () => this.#deadline,
+    // #deadline is on the runtime's clock; a resource compares it with performance.now() (read only here).
+    deadline: () => (this.#deadline === undefined ? undefined : performance.now() + (this.#deadline - this.#host.runtime.now())),
     settled: (entry, outcome, error, startedAt) => {
       const { diagnostics, runtime } = this.#host;
       // An entry that called process.exit() inside the synchronous drain unwound: that is not a failure.

@@ -13,7 +13,9 @@
  * - Workers emit no `beforeExit`: at a worker's natural end only the
  *   synchronous part runs, from `exit`.
  * - A signal delivered while a listener was there but dispatched after it
- *   was removed is dropped: listeners are released at once, not a turn later.
+ *   was removed is dropped. Listeners released at the next turn lost the
+ *   signal sent right after the last scope closed; released after Node's quiet
+ *   period (runtime/node.ts), that signal finds them, as on Node.
  * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
  *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
  *   atexit): a re-raised signal would end the process as a crash.
@@ -43,11 +45,6 @@ export class DenoRuntime extends NodeRuntime {
   /** Deno dispatches a pending signal only after a few turns of its loop: a timer turn is enough (an immediate is not). */
   override signalsDispatched(): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, 0));
-  }
-
-  /** At once: Deno drops a signal delivered while a listener was there but dispatched after it went. */
-  override release(): void {
-    this.uninstall();
   }
 
   /**

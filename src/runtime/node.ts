@@ -25,6 +25,9 @@ const exitInsideEntry = function exit(code?: number | string | null): never {
   throw interceptedExit;
 } as typeof process.exit;
 
+/** How long the registry must stay empty before its listeners go (see `release`). */
+export const QUIET_MS = 10;
+
 /** Set once a write to stderr failed: diagnostics then have nowhere to go. */
 let stderrGone = false;
 let listeningToStderr = false;
@@ -65,7 +68,10 @@ export class NodeRuntime implements Runtime {
   #installed: Installed[] = [];
   /** What the listeners in #installed were added for. */
   #options: InstallOptions | undefined = undefined;
-  #releasing: ReturnType<typeof setImmediate> | undefined = undefined;
+  /** Armed by `release`; #released: the listeners are not needed now; #reused: they were again since. */
+  #releasing: ReturnType<typeof setTimeout> | undefined = undefined;
+  #released = false;
+  #reused = false;
 
   /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
   #workers: WorkerRegistries | undefined = undefined;
@@ -83,9 +89,12 @@ export class NodeRuntime implements Runtime {
   }
 
   install(triggers: Triggers, options: InstallOptions): void {
-    this.#cancelRelease();
+    if (this.#released) {
+      this.#released = false;
+      this.#reused = true;
+    }
     const current = this.#options;
-    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals.join() === options.signals.join()) return;
+    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals === options.signals) return;
     this.uninstall();
     this.#options = options;
     this.listen("beforeExit", () => triggers.drain());
@@ -123,7 +132,12 @@ export class NodeRuntime implements Runtime {
   }
 
   uninstall(): void {
-    this.#cancelRelease();
+    if (this.#releasing !== undefined) {
+      clearTimeout(this.#releasing);
+      this.#releasing = undefined;
+    }
+    this.#released = false;
+    this.#reused = false;
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
     this.#options = undefined;
@@ -140,24 +154,26 @@ export class NodeRuntime implements Runtime {
   }
 
   /**
-   * At the next turn of the event loop, not at once: a per-request scope on an otherwise empty
-   * registry would otherwise add and remove three signal handlers per request (each pair ≈ 3 µs,
-   * several times the scope itself). The registry handles a trigger that comes meanwhile as it
-   * would without atexit.
+   * Once the registry has stayed empty for QUIET_MS (one to two periods), not at once: a scope per
+   * request would otherwise add and remove three signal handlers per request (≈ 10 µs). One timer
+   * per period; a request only flips #reused. A trigger meanwhile is handled as without atexit.
    */
   release(): void {
-    if (this.#releasing !== undefined || this.#installed.length === 0) return;
-    this.#releasing = setImmediate(() => {
-      this.#releasing = undefined;
-      this.uninstall();
-    });
+    if (this.#installed.length === 0) return;
+    this.#released = true;
+    if (this.#releasing !== undefined) return;
+    this.#releasing = setTimeout(() => this.#quietPeriodEnded(), QUIET_MS);
     this.#releasing.unref();
   }
 
-  #cancelRelease(): void {
-    if (this.#releasing !== undefined) {
-      clearImmediate(this.#releasing);
+  #quietPeriodEnded(): void {
+    if (!this.#released) {
       this.#releasing = undefined;
+    } else if (this.#reused) {
+      this.#reused = false;
+      this.#releasing?.refresh();
+    } else {
+      this.uninstall();
     }
   }
 
@@ -270,8 +286,10 @@ export class NodeRuntime implements Runtime {
     stderr.write(`${line}\n`);
   }
 
+  /** Not performance.now(): its first call loads perf_hooks (≈ 1 ms, on a signal's way to death). */
   now(): number {
-    return performance.now();
+    const [seconds, nanoseconds] = process.hrtime();
+    return seconds * 1e3 + nanoseconds / 1e6;
   }
 
   env(name: string): string | undefined {

@@ -29,7 +29,7 @@ export interface Runtime {
   signalsDispatched(): Promise<void>;
   /** Removes every listener `install` added, now. */
   uninstall(): void;
-  /** The registry no longer needs the listeners: removed now or at the next turn, as the runtime allows (an `install` meanwhile keeps them). */
+  /** The registry no longer needs the listeners: removed now or a moment later, as the runtime allows (an `install` meanwhile keeps them). */
   release(): void;
   /** Someone other than atexit (and signal-exit) listens for this signal: they own it. */
   signalTakenOver(signal: string): boolean;

@@ -2,6 +2,7 @@
 // measurement printed a result for atexit. No timing is asserted here.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -22,11 +23,19 @@ test("the benchmark runs every measurement in smoke mode and prints a result for
     "5 signal to death": new RegExp(String.raw`signal node24 atexit: ${number} ms, killed by SIGTERM`),
     "6 memory per entry": new RegExp(String.raw`memory atexit \(Node 24\): ${number} bytes/entry`),
     "6 memory, adoptWeak": /memory weak atexit n=\d+ alone: heap above baseline/,
-    "7 scale": /\[7\/7 scale\]/,
+    "7 scale": /\[7\/9 scale\]/,
+    "8 per-request scope": new RegExp(String.raw`scope atexit tight, registry otherwise empty \(Node 24\) n=\d+: ${number} ns/entry`),
+    "8 per-request scope, the native stack": new RegExp(String.raw`scope native AsyncDisposableStack tight \(Node 24\) n=\d+: ${number} ns/entry`),
+    "9 request loop": new RegExp(String.raw`requests atexit a scope per request \(Node 24\) n=\d+: ${number} ns/entry`),
     "loader overhead": new RegExp(String.raw`loader node24: ${number} µs per module, ${number} ms start-up, ${number} ms cold rewrite`),
   };
   for (const [measurement, pattern] of Object.entries(expected)) {
     assert.match(out, pattern, `no result for measurement ${measurement}`);
   }
   assert.match(out, /wrote .*BENCHMARKS\.md/);
+  // The report turns the run into the goal table: a ratio per goal and runtime.
+  const [, report] = /wrote (\S+BENCHMARKS\.md) and /.exec(out) ?? [];
+  const markdown = readFileSync(path.resolve(ROOT, report), "utf8");
+  assert.match(markdown, /^\| per-request scope, .*\| \*\*×\d+\.\d+\*\*/m, "the goal table has the per-request scope's ratio");
+  assert.match(markdown, /^\| SIGTERM → death, .*\| \*\*×\d+\.\d+\*\*/m, "the goal table has signal-to-death's ratio");
 });

@@ -589,7 +589,7 @@ const scenarios = [
     expect: { code: 1, stdout: ["ready", `<${1 << 20} × x>`], stderr: [errorWithStack("error-with-big-output")] },
   },
 
-  // Nothing installed while the registry is empty (listeners go at the next turn; until then a
+  // Nothing installed while the registry is empty (listeners go once it has stayed empty for 10 ms; until then a
   // trigger is handled as the runtime would, without atexit)
   ...["", "-right-after"].flatMap((when) => {
     const lines = when === "" ? LINES_EMPTY : [...LINES_EMPTY, "last scope entry ran"];

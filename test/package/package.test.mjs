@@ -18,9 +18,10 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
  * comments and 10.5 kB minified. index.cjs only loads index.js.
  */
 // index.js: 24.5 kB before the service adapters (src/resources/, src/runtime/workers.ts: HTTP drain,
-// child processes, log destinations, worker threads), 30.2 kB with them, 31.1 kB with the late-entry
-// round, the drained loop's last turn and Deno's repeated raise (all commented at length).
-const SIZE_BUDGET = { "dist/index.js": 32_000, "dist/index.cjs": 1_500 };
+// child processes, log destinations, worker threads), 30.2 kB with them; then issue 11's quiet
+// period, two-map unregister index and lazy loop promise, and the late-entry round, the drained
+// loop's last turn and Deno's repeated raise (all commented at length).
+const SIZE_BUDGET = { "dist/index.js": 33_000, "dist/index.cjs": 1_500 }; // 31.8 kB after both
 /** Longer lines than this in dist/ mean minified code (core-js, bundled into the polyfill as written, has 261). */
 const LINE_LIMIT = 300;
 /** Names and prose of the implementation that the public declarations must not show. */

@@ -121,6 +121,38 @@ describe("adoptWeak after the value is collected", { skip: withoutGc }, () => {
     assert.ok(grown < 4e6, `the heap grew by ${(grown / 1e6).toFixed(1)} MB over 5 rounds; expected it back near its baseline`);
   });
 
+  test("the unregister index does not keep an adoptWeak value alive", async () => {
+    const stack = new ExitStack();
+    stack.defer(() => {});
+    let value = { payload: new Array(8).fill(0) };
+    const ref = new WeakRef(value);
+    stack.adoptWeak(value, () => {});
+    value = undefined;
+    assert.equal(stack.unregister(() => {}), false, "builds the index over both entries, removes nothing");
+    assert.equal(await collectUntil(() => ref.deref() === undefined && stack.size === 1), true, "the value was collected and its entry left");
+  });
+
+  test("the unregister index does not keep alive the functions of entries that left by collection", async () => {
+    // Each adoptWeak gets its own onDispose; each round indexes the new entries (unregister of
+    // something else), then their values are collected. What the index still holds of the gone
+    // entries is bounded by the pending ones, not by how many came and went.
+    const stack = new ExitStack();
+    stack.defer(() => {});
+    const functions = [];
+    for (let round = 0; round < 20; round++) {
+      for (let index = 0; index < 50; index++) {
+        const onDispose = () => {};
+        functions.push(new WeakRef(onDispose));
+        stack.adoptWeak({ round, index }, onDispose);
+      }
+      stack.unregister("not registered");
+      assert.equal(await collectUntil(() => stack.size === 1), true, `round ${round}: the values were collected`);
+    }
+    await collectUntil(() => false, 5);
+    const alive = functions.filter((ref) => ref.deref() !== undefined).length;
+    assert.ok(alive <= 200, `${alive} of ${functions.length} onDispose functions of collected entries are still alive`);
+  });
+
   test("an entry unregistered before its value is collected stays gone after collection", async () => {
     const stack = new ExitStack();
     let calls = 0;

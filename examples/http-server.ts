@@ -41,10 +41,10 @@ import { describeReason, describeReply, get, log, sendSigterm } from "./demo.js"
 
 // ---- The service
 
-register(() => log("goodbye")); //                                       registered first: runs last
-atexit.adopt(await connectPool(), (db) => db.end()); //                  a legacy close API
-const requests = atexit.scope(); //                                      below the server: see handle()
-const server = atexit.use(http.createServer(handle).listen(0, "127.0.0.1")); // drained at exit
+register(() => log("goodbye")); // registered first: runs last
+atexit.adopt(await connectPool(), (db) => db.end()); // a legacy close API
+const requests = atexit.scope(); // below the server: see handle()
+const server = atexit.use(http.createServer(handle).listen(0, "127.0.0.1")); // drained at exit, awaited
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;

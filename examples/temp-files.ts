@@ -14,11 +14,19 @@
 //   [exit code 0]
 import { rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import atexit from "atexit";
 import { log } from "./demo.js";
+
+/** The part of proper-lockfile (it ships no types) that the example uses. */
+interface Lockfile {
+  /** Locks `file` (a `<file>.lock` directory beside it); resolves with an async release function. */
+  lock(file: string): Promise<() => Promise<void>>;
+  unlockSync(file: string): void;
+}
+const lockfile = createRequire(import.meta.url)("proper-lockfile") as Lockfile;
 
 // ---- The service
 

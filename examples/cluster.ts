@@ -32,9 +32,8 @@ if (cluster.isPrimary) {
   atexit.register(() => log(`primary: workers still running: ${pids.filter(isRunning).join(", ") || "none"}`));
   const fork = async (): Promise<Worker> => {
     const worker = cluster.fork();
-    // use()'s TypeScript signature takes only values typed as disposable; a cluster worker is one
-    // atexit recognises at run time (SIGTERM, awaited; SIGKILL when its grace runs out).
-    atexit.use(worker as unknown as AsyncDisposable);
+    // A cluster worker handed to use(): SIGTERM, awaited; SIGKILL when its grace runs out.
+    atexit.use(worker);
     await once(worker, "listening");
     pids.push(worker.process.pid as number);
     log(`primary: worker ${worker.id} (pid ${worker.process.pid}) listening`);

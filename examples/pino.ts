@@ -40,12 +40,8 @@ atexit.register(() => {
 
 // ---- The service
 
-// Asynchronous writes (sync: false), the fast setting that loses lines without use(). In
-// JavaScript this is `pino(atexit.use(pino.destination(…)))`; use()'s TypeScript signature takes
-// only values typed as disposable, which pino's streams are not, hence the cast.
-const destination = pino.destination({ dest: file, sync: false });
-atexit.use(destination as unknown as AsyncDisposable);
-const logger = pino(destination);
+// Asynchronous writes (sync: false), the fast setting that loses lines without use().
+const logger = pino(atexit.use(pino.destination({ dest: file, sync: false })));
 /** Logs to the file, and says so on stdout. */
 function info(message: string): void {
   logger.info(message);

@@ -37,6 +37,17 @@ function refuse(core: StackCore, method: string, name: string, value: unknown): 
   throw core.disposed ? disposedError(method) : callbackError(name, value);
 }
 
+/**
+ * Values `use()` disposes its own way besides anything disposable (see the README's "Services"):
+ * a `ChildProcess`, a `cluster` worker, a pino destination (SonicBoom) or transport (ThreadStream).
+ * An `http.Server` and a Fastify instance are `AsyncDisposable` already.
+ */
+export type KnownResource =
+  | { kill(...args: never[]): unknown; readonly exitCode: unknown; readonly signalCode: unknown; readonly spawnargs: readonly string[] }
+  | { isDead(...args: never[]): unknown; disconnect(...args: never[]): unknown; readonly id: number; readonly process: object }
+  | { flushSync(...args: never[]): unknown; flush(...args: never[]): unknown; write(...args: never[]): unknown }
+  | { readonly worker: object; end(...args: never[]): unknown; once(...args: never[]): unknown };
+
 /** The state behind a stack, for the process registry (registry.ts); not part of the public surface. */
 export let coreOf!: (stack: ExitStack) => StackCore;
 
@@ -120,7 +131,7 @@ export class ExitStack implements AsyncDisposable {
    * const server = stack.use(http.createServer(handler).listen(8080));
    * ```
    */
-  use<T extends AsyncDisposable | Disposable | null | undefined>(value: T): T {
+  use<T extends AsyncDisposable | Disposable | KnownResource | null | undefined>(value: T): T {
     const core = this.#open("use");
     if (value === null || value === undefined) {
       core.needsAwait = true;

@@ -32,6 +32,7 @@ const atexit: ProcessRegistry = sharedRegistry(() => new ProcessRegistry(current
 
 export default atexit;
 export { ExitStack };
+export type { KnownResource } from "./exit-stack.js";
 export type { ProcessRegistry };
 export type { ExitReason } from "./exit-reason.js";
 export type { ConfigureOptions } from "./options.js";

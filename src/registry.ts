@@ -67,7 +67,7 @@ export class ProcessRegistry extends ExitStack {
       started: (reason) => this.#started(reason),
       reactionsRun: () => this.#exiting,
     });
-    core.entries.onOccupancy = () => this.#sequence.syncListeners();
+    core.entries.onOccupancy = () => this.#sequence.occupancyChanged();
     const self = this as unknown as Record<string, (...args: unknown[]) => unknown>;
     for (const name of BOUND_METHODS) self[name] = (self[name] as (...args: unknown[]) => unknown).bind(this);
   }

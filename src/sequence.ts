@@ -144,6 +144,8 @@ export class TerminationSequence {
   #startedAt = 0;
   /** The async sequence was cut short (T5, T7): what comes later can only be called synchronously. */
   #cutShort = false;
+  /** The signal has been raised again: the process is dying (on Deno a moment later), nothing can be awaited. */
+  #raised = false;
   /** Worker threads were told and waited for; a later round of the sequence does not tell them again. */
   #workersStopped = false;
   /** Settles when the sequence in progress ends (for `disposeAsync()`). */
@@ -195,8 +197,18 @@ export class TerminationSequence {
     return this.#phase === "running" && this.#done !== undefined ? this.#done : Promise.resolve(undefined);
   }
 
-  /** Nothing is installed while the registry is empty and no sequence runs (SPEC §3). */
-  syncListeners(): void {
+  /**
+   * The registry gained its first entry or lost its last. Nothing is installed while it is empty
+   * and no sequence runs (SPEC §3). An entry registered once the signal was raised again (where the
+   * raise takes effect a moment later, on Deno) is not lost: it is called at once, after the code
+   * that registered it, without being awaited.
+   */
+  occupancyChanged(): void {
+    if (this.#raised && this.#host.core.entries.size > 0) queueMicrotask(() => this.#drain());
+    this.#syncListeners();
+  }
+
+  #syncListeners(): void {
     const phase = this.#phase;
     const wanted = phase === "running" || phase === "workers" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
     if (wanted && !this.#installed) this.#install();
@@ -255,7 +267,7 @@ export class TerminationSequence {
     this.#failed = false;
     this.#requestedCode = undefined;
     this.#pendingSignal = undefined;
-    this.syncListeners();
+    this.#syncListeners();
     // The deadline starts before any entry runs, so a first entry that hangs is caught too.
     if (trigger.kind !== "explicit" || trigger.code !== undefined) this.#startTimer();
     this.#startedAt = runtime.now();
@@ -299,14 +311,14 @@ export class TerminationSequence {
         this.#phase = "drained";
         const code = this.#requestedCode ?? runtime.exitCode();
         runtime.setExitCode(this.#failed && code === 0 ? 1 : code);
-        return this.syncListeners();
+        return this.#syncListeners();
       }
       case "explicit":
         if (trigger.code === undefined) {
           this.#clearTimer();
           this.#phase = "disposed";
           core.disposed = true;
-          return this.syncListeners();
+          return this.#syncListeners();
         }
         return this.#endByExit(() => {
           const code = this.#requestedCode ?? trigger.code ?? 0;
@@ -382,6 +394,7 @@ export class TerminationSequence {
   #raise(signal: SignalName): void {
     if (this.#phase === "final") return;
     this.#phase = "ending";
+    this.#raised = true;
     this.#clearTimer();
     this.#uninstall();
     this.#host.runtime.raise(signal);

@@ -500,6 +500,12 @@ const scenarios = [
     fixture: "nothing-lost.mjs",
     args: ["self-signal-quick-drain"],
     expect: { signal: "SIGTERM", stdout: ["entry ran"], notStderr: [anyDiagnostic] },
+    limits: {
+      deno: {
+        why: "under CPU load Deno's signal thread can hand the signal over after the loop has drained: the process then ends with its exit code",
+        expect: { endings: [{ signal: "SIGTERM" }, { code: 0 }] },
+      },
+    },
   },
   {
     name: "fetch() with atexit.signal rejects with an AbortError carrying the reason when SIGTERM starts the sequence",
@@ -896,9 +902,12 @@ function checkScenario(row, result, runtime) {
   }
   const ordered = seen.filter((line) => !floating.some(([floatingLine]) => floatingLine === line));
   const sortIf = (lines) => (expect.unordered ? [...lines].sort() : lines);
+  // `endings: [{ signal }, { code }]`: a documented runtime limit where either ending happens.
+  const ended = { code: result.code, signal: result.signal };
+  const ending = expect.endings?.find((one) => (one.code ?? null) === ended.code && (one.signal ?? null) === ended.signal) ?? expect;
   assert.deepEqual(
-    { code: result.code, signal: result.signal, stdout: sortIf(ordered) },
-    { code: expect.code ?? null, signal: expect.signal ?? null, stdout: sortIf(expect.stdout) },
+    { ...ended, stdout: sortIf(ordered) },
+    { code: ending.code ?? null, signal: ending.signal ?? null, stdout: sortIf(expect.stdout) },
     `how the child ended, or its stdout, differs${context}`,
   );
   // Exactly once, whatever the row: no line printed by an entry appears twice.

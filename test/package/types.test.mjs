@@ -76,6 +76,20 @@ use("a string");
 // @ts-expect-error a misspelt signal
 configure({ signals: ["SIGKIL"] });
 `,
+  // What use() recognises beyond disposables compiles as written (no cast).
+  "known.mts": `
+import cluster from "node:cluster";
+import { spawn } from "node:child_process";
+import atexit, { type KnownResource } from "atexit";
+
+if (cluster.isPrimary) atexit.use(cluster.fork());
+atexit.use(spawn("true"));
+// pino's destination (SonicBoom) and transport (ThreadStream), by their shape.
+const destination = atexit.use({ flushSync() {}, flush() {}, write(_line: string) { return true; } });
+destination.write("kept its own type");
+const known: KnownResource = destination;
+export { known };
+`,
   // A CommonJS consumer names the types and the class.
   "cjs.cts": `
 import atexit = require("atexit");
@@ -120,6 +134,7 @@ const CHECKS = [
   ["esm.mts", "compiles an ES module consumer of every export, await using included"],
   ["reason.mts", "narrows ExitReason by kind (reason.signal is a string)"],
   ["misuse.mts", "refuses use(42), use({ close() {} }) and signals: ['SIGKIL']"],
+  ["known.mts", "accepts what use() recognises as written: cluster.fork(), a ChildProcess, a pino stream"],
   ["cjs.cts", "lets a CommonJS consumer name ExitReason, ConfigureOptions and ExitStack", "commonjs"],
   ["identity.cts", "gives the ES module and the CommonJS entry one ExitStack type", "commonjs"],
 ];

@@ -149,8 +149,16 @@ describe("adoptWeak after the value is collected", { skip: withoutGc }, () => {
       assert.equal(await collectUntil(() => stack.size === 1), true, `round ${round}: the values were collected`);
     }
     await collectUntil(() => false, 5);
+    // The index starts afresh once it could outnumber the slots, so it holds at most the last
+    // four rounds (200 functions). JavaScriptCore (Bun) also scans the native stack
+    // conservatively: a stale word there keeps an arbitrary closure alive now and then (one, of
+    // any round, in 4 of 15 runs measured), which is not the index's doing; a few are allowed.
+    const conservative = globalThis.Bun ? 5 : 0;
     const alive = functions.filter((ref) => ref.deref() !== undefined).length;
-    assert.ok(alive <= 200, `${alive} of ${functions.length} onDispose functions of collected entries are still alive`);
+    assert.ok(
+      alive <= 200 + conservative,
+      `${alive} of ${functions.length} onDispose functions of collected entries are still alive`,
+    );
   });
 
   test("an entry unregistered before its value is collected stays gone after collection", async () => {

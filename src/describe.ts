@@ -5,17 +5,19 @@
  * because they run inside error paths and diagnostics.
  */
 
-/** Describes a received value for an error message: `42 (number)`, `null`, `[object Object] (object)`. */
+/** Describes a received value for an error message: `42 (number)`, `null`, `a plain object`, `an instance of Map`. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   const type = typeof value;
   if (type === "function") return `function ${functionName(value as () => unknown) ?? "(anonymous)"}`;
   if (type === "string") return `${JSON.stringify(value)} (string)`;
-  if (type === "symbol" || type === "bigint") return `${String(value)} (${type})`;
+  if (type === "symbol") return `${String(value)} (symbol)`;
+  if (type === "bigint") return `${String(value)}n (bigint)`;
   if (type === "object") {
     const name = constructorName(value as object);
-    return name === undefined || name === "Object" ? `${safeString(value)} (object)` : `an instance of ${name}`;
+    if (name === "Object") return "a plain object";
+    return name === undefined ? "an object of unknown class" : `an instance of ${name}`;
   }
   return `${String(value)} (${type})`;
 }

@@ -46,8 +46,12 @@ export interface Loop extends Completion {
   observer: Observer | undefined;
   /** The entry being called or awaited, or the scope entry being waited for. */
   current: Entry | undefined;
-  /** The current entry's call has not returned yet (so it is the one that called `process.exit()`). */
-  calling: boolean;
+  /**
+   * Where the current entry's call is: not returned yet (so it is the one that called
+   * `process.exit()`); returned an object, which is awaited (a promise: it may still be running);
+   * or returned a plain value (it is done, awaited only for the spec's timing).
+   */
+  call: "calling" | "awaiting" | "returned";
   startedAt: number;
   /** Cut short by `drainSync`: the loop stops where it is and reports nothing more. */
   abandoned: boolean;
@@ -67,7 +71,7 @@ export function disposeEntries(core: StackCore, observer: Observer | undefined, 
     if (observer !== undefined) attachObserver(running, observer);
     return reject ? whenDone(running).then(throwIfFailed) : whenDone(running);
   }
-  const loop: Loop = { failed: false, error: undefined, done: undefined, settle: undefined, observer, current: undefined, calling: false, startedAt: 0, abandoned: false };
+  const loop: Loop = { failed: false, error: undefined, done: undefined, settle: undefined, observer, current: undefined, call: "returned", startedAt: 0, abandoned: false };
   core.loop = loop; // published before the first entry is called
   return runLoop(core, loop, reject);
 }
@@ -118,17 +122,17 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
       loop.startedAt = now(loop.observer);
       let failed = false;
       let error: unknown;
-      loop.calling = true;
+      loop.call = "calling";
       try {
         const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
-        loop.calling = false;
+        loop.call = (typeof result === "object" && result !== null) || typeof result === "function" ? "awaiting" : "returned";
         awaited = true;
         await result;
       } catch (thrown) {
         failed = true;
         error = thrown;
       }
-      loop.calling = false;
+      loop.call = "returned";
       if (loop.abandoned) break; // cut short meanwhile: drainSync has accounted for this entry
       loop.current = undefined;
       notify(loop.observer, entry, failed ? "failed" : "ok", error, loop.startedAt);
@@ -179,9 +183,10 @@ export function drainSync(core: StackCore, observer: Observer): number {
       unfinished += drainScope(child, observer);
     } else if (entry !== undefined) {
       // An entry whose call has not returned is the one that called process.exit(): it asked for this.
-      let outcome: Outcome = loop.calling ? "ok" : "unfinished";
+      // One that returned a plain value is done. Only one being awaited cannot finish now.
+      let outcome: Outcome = loop.call === "awaiting" ? "unfinished" : "ok";
       let error: unknown;
-      if (!loop.calling) {
+      if (loop.call === "awaiting") {
         unfinished++;
         try {
           abandon(entry);
@@ -222,15 +227,20 @@ function drainScope(child: StackCore, observer: Observer): number {
   return drainSync(child, observer);
 }
 
-/** The entry running now, innermost: for the timeout's and the second signal's message. */
+/**
+ * The entry running now, innermost: for the messages of the timeout, of a second signal and of an
+ * uncaught error during cleanup. An entry that returned a plain value is done: none is running.
+ */
 export function currentEntry(core: StackCore): Entry | undefined {
-  let entry = core.loop?.current;
+  let loop = core.loop;
+  let entry = loop?.current;
   let child = entry === undefined ? undefined : scopeOf(entry);
   while (child !== undefined) {
-    entry = child.loop?.current;
+    loop = child.loop;
+    entry = loop?.current;
     child = entry === undefined ? undefined : scopeOf(entry);
   }
-  return entry;
+  return loop?.call === "returned" ? undefined : entry;
 }
 
 /** Spec DisposeResources, error handling: chain the new error over the previous one. */

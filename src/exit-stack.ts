@@ -28,13 +28,13 @@ function callbackError(name: string, value: unknown): TypeError {
   return new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
 }
 
-function disposedError(method: string): ReferenceError {
-  return new ReferenceError(`Cannot call ${method}() on a disposed ExitStack`);
+function disposedError(core: StackCore, method: string): ReferenceError {
+  return new ReferenceError(core.disposedMessage?.(method) ?? `Cannot call ${method}() on a disposed ExitStack`);
 }
 
 /** What `defer`/`register` throw, out of their hot path: disposed first, as every method, then `value`. */
 function refuse(core: StackCore, method: string, name: string, value: unknown): never {
-  throw core.disposed ? disposedError(method) : callbackError(name, value);
+  throw core.disposed ? disposedError(core, method) : callbackError(name, value);
 }
 
 /**
@@ -385,7 +385,7 @@ export class ExitStack implements AsyncDisposable {
 
   #open(method: string): StackCore {
     const core = this.#core;
-    if (core.disposed) throw disposedError(method);
+    if (core.disposed) throw disposedError(core, method);
     return core;
   }
 }

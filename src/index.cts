@@ -59,11 +59,13 @@ for (const [key, value] of [
   if (!Object.hasOwn(atexit, key)) Object.defineProperty(atexit, key, { value, enumerable: false, configurable: true });
 }
 
-// The types a CommonJS consumer names: `import type { ExitReason } from "atexit"`, `let s: atexit.ExitStack`.
+// The types a CommonJS consumer names: `import type { ExitReason } from "atexit"`, `let s: atexit.ExitStack`;
+// every type the ES module exports (test/package/types.test.mjs checks that none is missing).
 declare namespace atexit {
   export type ExitStack = esm.ExitStack;
   export type ExitReason = esm.ExitReason;
   export type ConfigureOptions = esm.ConfigureOptions;
+  export type KnownResource = esm.KnownResource;
   export type ProcessRegistry = esm.ProcessRegistry;
   export type SignalName = esm.SignalName;
 }

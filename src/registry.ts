@@ -68,6 +68,8 @@ export class ProcessRegistry extends ExitStack {
       reactionsRun: () => this.#exiting,
     });
     core.entries.onOccupancy = () => this.#sequence.occupancyChanged();
+    core.disposedMessage = (method) =>
+      `Cannot call ${method}() on the process registry: atexit.move() or atexit.disposeAsync() has disposed it, so nothing could run at exit`;
     const self = this as unknown as Record<string, (...args: unknown[]) => unknown>;
     for (const name of BOUND_METHODS) self[name] = (self[name] as (...args: unknown[]) => unknown).bind(this);
   }

@@ -291,8 +291,12 @@ export class TerminationSequence {
       if (core.entries.size === 0) break;
     }
     // A signal that came as the loop drained waits, unread, for the loop to poll again: one more turn
-    // lets it be dispatched (T5′) before the process is let go to end with an exit code.
-    if (trigger.kind === "drain" && this.#phase === "running") await this.#host.runtime.signalsDispatched();
+    // lets it be dispatched (T5′) before the process is let go to end with an exit code. Every entry
+    // is done, so the deadline is over (T5′ arms it again): nothing can time out in that turn.
+    if (trigger.kind === "drain" && this.#phase === "running") {
+      this.#clearTimer();
+      await this.#host.runtime.signalsDispatched();
+    }
     // Cut short meanwhile (process.exit(), a second signal, the timeout): that path ends the process.
     if (this.#phase === "running") this.#finish(trigger);
     return completion;

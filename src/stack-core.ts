@@ -18,6 +18,8 @@ export class StackCore {
   /** For a `scope()` child: the list that holds it (it moves with `move()`), and its record there. */
   container: EntryList | undefined = undefined;
   record: EntryRecord | undefined = undefined;
+  /** What a method called once the stack is disposed says, if not the plain ExitStack's words. */
+  disposedMessage: ((method: string) => string) | undefined = undefined;
 }
 
 /** A disposed scope leaves its parent once its disposal has settled (or at once, for `move()`). */

@@ -507,6 +507,46 @@ const scenarios = [
       },
     },
   },
+  ...["", "1"].map((trace) => ({
+    name: `a drain whose entries all finished within timeout: 0 ends with code 0, not as timed out${trace ? " (trace on)" : ""}`,
+    fixture: "nothing-lost.mjs",
+    args: ["timeout-after-last-entry"],
+    env: trace ? { ATEXIT_TRACE: "1" } : undefined,
+    expect: {
+      code: 0,
+      stdout: ["async entry finished", "bottom entry ran"],
+      ...(trace ? { stderr: traced("drain", 2, [["anonymous function", "ok"], ["anonymous function", "ok"]]) } : { notStderr: [anyDiagnostic] }),
+    },
+  })),
+  {
+    name: "an error thrown by an atexit.signal listener after a sync entry returned names no entry, and makes the code 1",
+    fixture: "nothing-lost.mjs",
+    args: ["listener-throws-after-sync-entry"],
+    expect: { code: 1, stdout: ["bottom ran and returned"], stderr: [/^atexit: uncaught error during cleanup:\nError: listener-boom$/m] },
+    limits: Object.fromEntries(
+      ["bun", "deno"].map((name) => [
+        name,
+        {
+          why: "an EventTarget listener's error is reported by the runtime itself, not through the uncaughtException event atexit listens to",
+          expect: { code: 1, stdout: ["bottom ran and returned"], stderr: [/listener-boom/], notStderr: [anyDiagnostic] },
+        },
+      ]),
+    ),
+  },
+  {
+    name: "after atexit.move(), register() throws a ReferenceError naming the process registry, and the moved entries run when the caller disposes them",
+    fixture: "nothing-lost.mjs",
+    args: ["registry-moved"],
+    expect: {
+      code: 0,
+      stdout: [
+        "ReferenceError: Cannot call register() on the process registry: atexit.move() or atexit.disposeAsync() has disposed it, so nothing could run at exit",
+        "registry disposed: true, moved size 1",
+        "moved entry ran",
+      ],
+      notStderr: [anyDiagnostic],
+    },
+  },
   {
     name: "fetch() with atexit.signal rejects with an AbortError carrying the reason when SIGTERM starts the sequence",
     fixture: "nothing-lost.mjs",

@@ -7,6 +7,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { repoRoot } from "../runtimes.mjs";
@@ -21,6 +22,12 @@ const SETTINGS = {
   node16: { options: ["--module", "node16", "--moduleResolution", "node16"], commonjs: true },
   bundler: { options: ["--module", "esnext", "--moduleResolution", "bundler"], commonjs: false },
 };
+
+/** The types the ES module exports (`export type { … }`, and ProcessRegistry): CommonJS must name each too. */
+const esmTypes = [
+  ...(/^export type \{ (.+) \};$/m.exec(readFileSync(join(repoRoot, "dist/index.d.ts"), "utf8"))?.[1].split(", ") ?? []),
+  "ProcessRegistry",
+];
 
 const PROGRAMS = {
   // Every export, as an ES module consumer uses it, `await using` included.
@@ -94,8 +101,12 @@ export { known };
   "cjs.cts": `
 import atexit = require("atexit");
 import registry from "atexit";
-import type { ExitReason, ConfigureOptions } from "atexit";
+import type { ${esmTypes.join(", ")} } from "atexit";
 import { ExitStack } from "atexit";
+
+// Every type the ES module exports, named both ways: imported, and on the namespace.
+type Named = [${esmTypes.map((name) => `${name}, atexit.${name}`).join(", ")}];
+const named: Named | undefined = undefined;
 
 let stack: ExitStack = new ExitStack();
 stack = atexit.scope();
@@ -105,7 +116,7 @@ const options: ConfigureOptions = { timeout: 1_000 };
 const flush: () => void = atexit.register(() => {});
 const size: number = registry.size + atexit.default.size;
 atexit.configure(options);
-export = { stack, child, reason, flush, size };
+export = { stack, child, reason, flush, size, named };
 `,
   // atexit/polyfill brings the types of the globals it installs (compiled without lib esnext.disposable).
   "polyfill.mts": `
@@ -135,7 +146,7 @@ const CHECKS = [
   ["reason.mts", "narrows ExitReason by kind (reason.signal is a string)"],
   ["misuse.mts", "refuses use(42), use({ close() {} }) and signals: ['SIGKIL']"],
   ["known.mts", "accepts what use() recognises as written: cluster.fork(), a ChildProcess, a pino stream"],
-  ["cjs.cts", "lets a CommonJS consumer name ExitReason, ConfigureOptions and ExitStack", "commonjs"],
+  ["cjs.cts", "lets a CommonJS consumer name every type the ES module exports, and ExitStack", "commonjs"],
   ["identity.cts", "gives the ES module and the CommonJS entry one ExitStack type", "commonjs"],
 ];
 

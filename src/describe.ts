@@ -1,9 +1,15 @@
 /**
  * Words for values in messages: what a bad argument was (`describe`), and what
- * a resource is called (`resourceName`). Both are total: a hostile value (a
+ * a resource is called (`resourceName`); and the one test of what may have
+ * properties (`isObject`). Both are total: a hostile value (a
  * throwing getter, a revoked Proxy) gets a plain word instead of an exception,
  * because they run inside error paths and diagnostics.
  */
+
+/** Whether `value` is an object or a function: what has properties, and what `await` reads `then` of. */
+export function isObject(value: unknown): value is object {
+  return (typeof value === "object" && value !== null) || typeof value === "function";
+}
 
 /** Describes a received value for an error message: `42 (number)`, `null`, `a plain object`, `an instance of Map`. */
 export function describe(value: unknown): string {

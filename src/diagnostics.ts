@@ -5,6 +5,7 @@
  * be read, or a dead stderr each degrade to something plainer, once, and the
  * sequence goes on.
  */
+import { isObject } from "./describe.js";
 import { entryName, type Entry } from "./entry.js";
 import type { Outcome } from "./disposal.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -102,13 +103,25 @@ export class Diagnostics {
     const report = this.#report;
     if (report === undefined) return this.#write(line);
     try {
-      report(line);
+      const result: unknown = report(line);
+      // A promise it returns is handled here: unhandled, its rejection would be an uncaught error
+      // of the sequence, reported through this same function, rejected again, and so on forever.
+      if (isObject(result)) {
+        const then: unknown = (result as { then?: unknown }).then;
+        if (typeof then === "function") then.call(result, undefined, (error: unknown) => this.#reportFailed(report, "rejected with", error, line));
+      }
     } catch (error) {
-      // Once: from now on diagnostics go to stderr, starting with the line report did not take.
-      this.#report = undefined;
-      this.#write(`atexit: configure({ report }) threw ${this.#summary(error)}; diagnostics go to stderr from now on`);
-      this.#write(line);
+      this.#reportFailed(report, "threw", error, line);
     }
+  }
+
+  /** Once: from now on diagnostics go to stderr, starting with the line `report` did not take. */
+  #reportFailed(report: (line: string) => unknown, how: string, error: unknown, line: string): void {
+    if (this.#report === report) {
+      this.#report = undefined;
+      this.#write(`atexit: configure({ report }) ${how} ${this.#summary(error)}; diagnostics go to stderr from now on`);
+    }
+    this.#write(line);
   }
 
   #write(text: string): void {

@@ -16,6 +16,7 @@
  * Nothing an observer does can stop, skip, reorder or repeat an entry: every
  * observer call is guarded, and each loop settles its state in `finally`.
  */
+import { isObject } from "./describe.js";
 import { abandon, invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
 import { leaveParent, type StackCore } from "./stack-core.js";
 import { chainErrors } from "./suppressed-error.js";
@@ -125,7 +126,7 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
       loop.call = "calling";
       try {
         const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
-        loop.call = (typeof result === "object" && result !== null) || typeof result === "function" ? "awaiting" : "returned";
+        loop.call = isObject(result) ? "awaiting" : "returned";
         awaited = true;
         await result;
       } catch (thrown) {

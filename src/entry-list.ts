@@ -12,6 +12,7 @@
  * - A record knows its own position (kept up to date by compaction), so a
  *   scope or a collected `adoptWeak` value leaves in O(1), without the index.
  */
+import { isObject } from "./describe.js";
 import { functionTarget, holdsWeakly, matches, NO_TARGET, valueTarget, type Entry, type EntryRecord } from "./entry.js";
 
 /** Below this many slots, tombstones are never compacted away (not worth it). */
@@ -34,10 +35,6 @@ interface PositionMap<K> {
 interface TargetIndex {
   readonly strong: Map<unknown, Positions>;
   weak: WeakMap<object, Positions> | undefined;
-}
-
-function isObject(value: unknown): value is object {
-  return (typeof value === "object" && value !== null) || typeof value === "function";
 }
 
 export class EntryList {

@@ -9,7 +9,7 @@
  * record has the same shape (kind, fn, value, position), so the disposal loop
  * reads them through one hidden class.
  */
-import { functionName, resourceName } from "./describe.js";
+import { functionName, isObject, resourceName } from "./describe.js";
 import type { StackCore } from "./stack-core.js";
 
 export type Callback = (...args: never[]) => unknown;
@@ -162,7 +162,7 @@ export function abandon(entry: Entry): void {
 function ignore(): void {}
 
 function isThenable(value: unknown): boolean {
-  if ((typeof value !== "object" || value === null) && typeof value !== "function") return false;
+  if (!isObject(value)) return false;
   try {
     return typeof (value as { then?: unknown }).then === "function";
   } catch {

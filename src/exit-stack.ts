@@ -6,7 +6,7 @@
  * entry.ts, how entries are kept in entry-list.ts, how they are disposed in
  * disposal.ts. It knows nothing about processes, signals or runtimes.
  */
-import { describe } from "./describe.js";
+import { describe, isObject } from "./describe.js";
 import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, RESOURCE, SCOPE, SYNC_METHOD } from "./entry.js";
 import { EntryList } from "./entry-list.js";
 import { disposeEntries } from "./disposal.js";
@@ -15,10 +15,6 @@ import { isScopeOf, leaveParent, StackCore } from "./stack-core.js";
 
 /** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
 const BRAND = Symbol.for("atexit.ExitStack");
-
-function isObject(value: unknown): value is object {
-  return (typeof value === "object" && value !== null) || typeof value === "function";
-}
 
 function assertCallback(name: string, value: unknown): void {
   if (typeof value !== "function") throw callbackError(name, value);

@@ -140,6 +140,10 @@ export class ProcessRegistry extends ExitStack {
     if (code !== undefined && !Number.isInteger(code)) {
       throw new TypeError(`Expected \`code\` to be an integer or undefined, got ${describe(code)}`);
     }
+    // The range process.exit() takes: beyond it the runtime would refuse the code only at the end.
+    if (code !== undefined && !Number.isSafeInteger(code)) {
+      throw new RangeError(`Expected \`code\` to be an integer from -(2^53 - 1) to 2^53 - 1, got ${describe(code)}`);
+    }
     this.#sequence.explicitExit(code);
     return NEVER;
   }

@@ -72,7 +72,7 @@ export class TerminationSequence {
    *   drain     –                start (T1)       –                –                –               –             –
    *   explicit  start (T2)       start (T2)       set the code     set the code     set the code    set the code  exit now
    *   dispose   start            start            (joined)         –                –               –             –
-   *   signal    as the runtime   start (T4)       T5′, or T5       T5: raise now    raise it now    –             –
+   *   signal    as the runtime   start (T4)       T5′, or T5       T5: raise now    T5: raise now   –             –
    *   error     as the runtime   start (T6)       report, go on    report, go on    report          –             –
    *   exit      –                drain now (T3)   cut short (T3)   drain the rest   drain the rest  –             drain the rest
    *   timeout   –                –                cut short (T7)   stop waiting     –               –             –
@@ -111,7 +111,7 @@ export class TerminationSequence {
       },
       ending: {
         explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#raise(signal),
+        signal: (s, signal) => s.#signalWhileEnding(signal),
         error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s, code) => s.#drainNow(code, false),
       },
@@ -136,6 +136,8 @@ export class TerminationSequence {
   #failed = false;
   /** `atexit.exit(code)` during the sequence. */
   #requestedCode: number | undefined = undefined;
+  /** `#drain()` is calling entries: one registered meanwhile is its to call. */
+  #draining = false;
   /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
   #pendingSignal: SignalName | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -204,7 +206,12 @@ export class TerminationSequence {
    * that registered it, without being awaited.
    */
   occupancyChanged(): void {
-    if (this.#raised && this.#host.core.entries.size > 0) queueMicrotask(() => this.#drain());
+    if (this.#host.core.entries.size > 0) {
+      if (this.#raised) queueMicrotask(() => this.#drain());
+      // After process.exit()'s drain (another `exit` listener registered it): only synchronous time
+      // is left, so it is called now, before register() returns.
+      else if (this.#phase === "final" && !this.#draining) this.#host.diagnostics.exitCutShort(this.#drain());
+    }
     this.#syncListeners();
   }
 
@@ -259,22 +266,24 @@ export class TerminationSequence {
   #start(trigger: ExitReason): void {
     const { core, runtime, diagnostics } = this.#host;
     if (trigger.kind === "error" && runtime.isMainThread) diagnostics.uncaught(trigger.error);
-    // A sequence after the first (entries added once a drain ended) keeps the first reason.
-    if (this.#trigger === undefined) this.#host.started(trigger);
+    const first = this.#trigger === undefined;
     this.#trigger = trigger;
     this.#phase = "running";
     this.#cutShort = false;
     this.#failed = false;
     this.#requestedCode = undefined;
     this.#pendingSignal = undefined;
+    // Published before anything else runs (the signal's abort listeners, then the first entry): an
+    // atexit.exit() from one of them sets the code, a disposeAsync() joins this sequence.
+    let settle!: (completion: Completion) => void;
+    this.#done = new Promise((resolve) => (settle = resolve));
+    // A sequence after the first (entries added once a drain ended) keeps the first reason.
+    if (first) this.#host.started(trigger);
     this.#syncListeners();
     // The deadline starts before any entry runs, so a first entry that hangs is caught too.
     if (trigger.kind !== "explicit" || trigger.code !== undefined) this.#startTimer();
     this.#startedAt = runtime.now();
     diagnostics.traceStarted(trigger, core.entries.size);
-    // Published before the first entry is called: a disposeAsync() from inside one joins this sequence.
-    let settle!: (completion: Completion) => void;
-    this.#done = new Promise((resolve) => (settle = resolve));
     void this.#run(trigger).then(settle, (error: unknown) => settle({ failed: true, error }));
   }
 
@@ -302,19 +311,28 @@ export class TerminationSequence {
     return completion;
   }
 
+  /** The signal the process dies by: the trigger's (T4), or one that came during the sequence (T5′). */
+  #signalToDieBy(trigger: ExitReason): SignalName | undefined {
+    return this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
+  }
+
+  /** T1's and T2's rule: an entry failed, so exit code 0 becomes 1. */
+  #failedMakesOne(code: number): number {
+    return this.#failed && code === 0 ? 1 : code;
+  }
+
   /** The sequence ran to its end: end the process the way the trigger says. */
   #finish(trigger: ExitReason): void {
     const { core, runtime, diagnostics } = this.#host;
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
-    const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
+    const signal = this.#signalToDieBy(trigger);
     if (signal !== undefined) return this.#stopWorkers(signal);
     switch (trigger.kind) {
       case "drain": {
         // Let the loop end by itself: the one exit that never truncates piped output.
         this.#clearTimer();
         this.#phase = "drained";
-        const code = this.#requestedCode ?? runtime.exitCode();
-        runtime.setExitCode(this.#failed && code === 0 ? 1 : code);
+        runtime.setExitCode(this.#failedMakesOne(this.#requestedCode ?? runtime.exitCode()));
         return this.#syncListeners();
       }
       case "explicit":
@@ -324,10 +342,7 @@ export class TerminationSequence {
           core.disposed = true;
           return this.#syncListeners();
         }
-        return this.#endByExit(() => {
-          const code = this.#requestedCode ?? trigger.code ?? 0;
-          return this.#failed && code === 0 ? 1 : code;
-        });
+        return this.#endByExit(() => this.#failedMakesOne(this.#requestedCode ?? trigger.code ?? 0));
       case "error":
         return this.#endByError(trigger.error, () => this.#requestedCode ?? 1);
       case "exit":
@@ -427,17 +442,32 @@ export class TerminationSequence {
 
   /** Calls every entry not yet run, synchronously (a process.exit() inside one records its code). */
   #drain(): number {
-    return this.#host.runtime.interceptExit(() => drainSync(this.#host.core, this.#observer));
+    this.#draining = true;
+    try {
+      return this.#host.runtime.interceptExit(() => drainSync(this.#host.core, this.#observer));
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** A signal while output is flushed: what was registered meanwhile is called now, as at T5; then the signal. */
+  #signalWhileEnding(signal: SignalName): void {
+    if (this.#host.core.entries.size > 0) {
+      this.#cutShort = true;
+      this.#host.diagnostics.signalCutShort(signal, undefined, this.#drain());
+    }
+    this.#raise(signal);
   }
 
   /** T3 with no async sequence in progress (`fresh`), or for what was added while ending. */
   #drainNow(code: number, fresh: boolean): void {
     const { core, diagnostics, runtime } = this.#host;
     const trigger: ExitReason = { kind: "exit", code };
-    if (this.#trigger === undefined) this.#host.started(trigger);
+    const first = this.#trigger === undefined;
     this.#trigger ??= trigger;
     this.#phase = "final";
     this.#clearTimer();
+    if (first) this.#host.started(trigger);
     if (fresh) diagnostics.traceStarted(trigger, core.entries.size);
     const startedAt = runtime.now();
     diagnostics.exitCutShort(this.#drain());
@@ -481,7 +511,7 @@ export class TerminationSequence {
     diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     const trigger = this.#trigger as ExitReason;
-    const signal = this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
+    const signal = this.#signalToDieBy(trigger);
     if (signal !== undefined) return this.#endBySignal(signal);
     if (trigger.kind === "error") return this.#endByError(trigger.error, () => 1);
     this.#endByExit(() => 1);

@@ -14,6 +14,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Resource } from "../entry.js";
 import { forceAfter, graceMs } from "./grace.js";
+import { disposesAsItsLibrary } from "./library-dispose.js";
 
 /** Without a deadline (a plain ExitStack, `timeout: Infinity`), a child gets this long after SIGTERM. */
 const GRACE_WITHOUT_DEADLINE_MS = 10_000;
@@ -32,6 +33,7 @@ function isClusterWorker(value: Probe): boolean {
 /** The adapter for a child process or a cluster worker, or undefined. */
 export function childProcessResource(value: object): Resource | undefined {
   const probe = value as Probe;
+  if (!disposesAsItsLibrary(value)) return undefined;
   if (isChildProcess(probe)) return childResource(value, probe, () => `ChildProcess ${probe.pid ?? "(not started)"} (${commandOf(probe)})`);
   if (isClusterWorker(probe) && isChildProcess(probe.process as Probe)) {
     const child = probe.process as ChildProcess;

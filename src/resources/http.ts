@@ -25,6 +25,7 @@ import type { Http2Server, Http2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import type { Resource } from "../entry.js";
 import { forceAfter, graceMs } from "./grace.js";
+import { disposesAsItsLibrary } from "./library-dispose.js";
 
 type AnyServer = Server | Http2Server;
 
@@ -53,8 +54,9 @@ function isFastify(value: Probe): boolean {
 /** The adapter for an HTTP server or a Fastify instance, or undefined. */
 export function httpResource(value: object): Resource | undefined {
   const probe = value as Probe;
-  if (isHttp1Server(probe)) return serverResource(value, new Http1Drain(probe));
-  if (isHttp2Server(probe)) return serverResource(value, new Http2Drain(probe));
+  if (isHttp1Server(probe)) return disposesAsItsLibrary(value) ? serverResource(value, new Http1Drain(probe)) : undefined;
+  if (isHttp2Server(probe)) return disposesAsItsLibrary(value) ? serverResource(value, new Http2Drain(probe)) : undefined;
+  // Fastify's [Symbol.asyncDispose] is its own property, Fastify's close(), which the adapter calls.
   if (isFastify(probe)) {
     const server = probe.server as Probe;
     const drain = isHttp1Server(server) ? new Http1Drain(server) : isHttp2Server(server) ? new Http2Drain(server) : undefined;

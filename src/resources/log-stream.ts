@@ -15,6 +15,7 @@
  */
 import type { Resource } from "../entry.js";
 import { resourceName } from "../describe.js";
+import { disposesAsItsLibrary } from "./library-dispose.js";
 
 type Probe = Record<string, unknown>;
 
@@ -64,7 +65,7 @@ function ended(stream: Emitter & { end(): void }): Promise<void> {
 /** The adapter for a buffered log destination, or undefined. */
 export function logStreamResource(value: object): Resource | undefined {
   const probe = value as Probe;
-  if (!isLogStream(probe)) return undefined;
+  if (!isLogStream(probe) || !disposesAsItsLibrary(value)) return undefined;
   const stream = probe;
   return {
     target: value,

@@ -160,4 +160,9 @@ export const counterexamples = [
     found: "the npm test sample (seed 20261201) on deno, atexit 0.2.0, shrunk by hand",
     program: {"entries":[{"id":"e1","kind":"register","outcome":"return"},{"id":"e2","kind":"register","outcome":"ack"}],"trigger":{"kind":"error","how":"throw"},"signals":[{"signal":"SIGHUP","at":"e2"}],"timeout":3000,"trace":true},
   },
+  {
+    name: "atexit.exit(0) from an atexit.signal listener as a SIGINT sequence starts only sets the code: one sequence, traced once, and the process dies by SIGINT",
+    found: "seed 20261201 on node20, atexit 0.2.0 before the fix, in the first program once the generator wrote abort listeners (a review had found it by hand)",
+    program: {"entries":[{"id":"e1","kind":"register","outcome":"return"}],"trigger":{"kind":"signal","signal":"SIGINT"},"timeout":3000,"onAbort":0,"trace":true},
+  },
 ];

@@ -1,7 +1,7 @@
 // fast-check generators of process-model programs (the format of test/model/process-model.mjs):
 // entries of every kind with every outcome, some registering more or calling atexit.exit() or
-// process.exit() when they run, scopes holding entries, one trigger, and signals synchronised on
-// entries that wait for them. Ids are given after generation (e1, e2, … in registration order),
+// process.exit() when they run, scopes holding entries, one trigger, signals synchronised on
+// entries that wait for them, and now and then an atexit.signal listener that calls atexit.exit(). Ids are given after generation (e1, e2, … in registration order),
 // so that a shrunk program keeps readable, consecutive names.
 //
 // The stack-level generators (test/model/arbitraries.mjs) describe values and stack operations;
@@ -83,7 +83,7 @@ function allEntries(entries) {
 }
 
 /** Gives every entry its id (e1, e2, …) and resolves the signals' targets among the entries that wait. */
-function finish({ entries, trigger, signalPicks, exitCode, observe, trace }) {
+function finish({ entries, trigger, signalPicks, exitCode, observe, onAbort, trace }) {
   let next = 1;
   const named = (entry) => ({
     id: `e${next++}`,
@@ -104,6 +104,7 @@ function finish({ entries, trigger, signalPicks, exitCode, observe, trace }) {
     timeout: mayHang ? HANG_TIMEOUT_MS : TIMEOUT_MS,
     ...(exitCode === undefined ? {} : { exitCode }),
     ...(observe ? { observe } : {}),
+    ...(onAbort === undefined ? {} : { onAbort }),
     ...(trace ? { trace } : {}),
   };
 }
@@ -121,6 +122,7 @@ export function processProgramArbitrary({ maxEntries = 6, depth = 2 } = {}) {
       signalPicks: fc.array(fc.record({ signal: fc.constantFrom(...SIGNALS), pick: fc.nat({ max: 20 }) }), { maxLength: 2 }),
       exitCode: rarely(fc.integer({ min: 0, max: 3 }), 4),
       observe: fc.boolean(),
+      onAbort: rarely(fc.integer({ min: 0, max: 5 }), 6),
       trace: fc.boolean(),
     })
     .map(finish)

@@ -3,7 +3,7 @@
 // "What atexit writes on stderr", "Decisions where the SPEC is silent"), not from src/.
 //
 // A program (plain data, rendered to a file by test/model/process-program.mjs):
-//   { entries, trigger, signals?, timeout?, exitCode?, observe?, trace? }
+//   { entries, trigger, signals?, timeout?, exitCode?, observe?, onAbort?, trace? }
 // - entries: registered by the main module in order (the last one is on top). An entry is
 //   { id, kind, outcome?, actions?, children?, anonymous?, value? }:
 //   kind: register | registerArgs | defer | adopt | adoptWeak | useAsync | useSync | scope;
@@ -35,7 +35,8 @@
 // - signals: [{ signal, at: id }] sent in order, each when "start <id>" appears (T5, T5′).
 // - timeout: configure({ timeout }) in ms; exitCode: process.exitCode set by the main module;
 //   observe: the main module journals "abort <kind>" (atexit.signal) and "exiting <kind>"
-//   (atexit.exiting); trace: run with ATEXIT_TRACE=1.
+//   (atexit.exiting); onAbort: n, an atexit.signal listener (after observe's) calls
+//   atexit.exit(n) as the sequence starts; trace: run with ATEXIT_TRACE=1.
 //
 // predict(program) returns { journal, end, lines, stderrIncludes, invalid }:
 // - journal: [{ line, optional }]: every journal line in order; an optional line (the later
@@ -254,8 +255,8 @@ class Simulation {
     try {
       if (this.registry.size === 0 && trigger.kind !== "explicit") this.endUnwatched(); // SPEC §3: nothing installed
       if (trigger.kind === "exit") {
-        this.start({ kind: "exit" }, { awaits: false });
         this.exitCode = trigger.code ?? program.exitCode ?? 0;
+        this.start({ kind: "exit" }, { awaits: false });
         this.drainSync(0);
       }
       if (trigger.kind === "signal") this.log("ready"); // the test sends the signal on this line
@@ -290,6 +291,8 @@ class Simulation {
   start(reason, { awaits }) {
     this.reason = reason;
     if (this.program.observe) this.log(`abort ${reason.kind}`);
+    // README: the sequence is published before the listeners run, so this only sets the code.
+    if (this.program.onAbort !== undefined) this.requestCode(this.program.onAbort);
     const kind = reason.kind === "signal" ? `signal ${reason.signal}` : reason.kind;
     if (this.trace) this.report(`atexit: trace cleanup started (${kind}), ${count(this.registry.size, "entr")} pending`);
     if (this.program.observe && awaits) this.log(`exiting ${reason.kind}`);
@@ -479,11 +482,7 @@ class Simulation {
    */
   runActions(entry, { sync }) {
     for (const action of entry.actions ?? []) {
-      if (action.atexitExit !== undefined) {
-        // Sets the code (T1, T2, T6; process.exitCode at T3); a signal still wins.
-        if (this.exitCode !== undefined) this.exitCode = action.atexitExit;
-        else this.requestedCode = action.atexitExit;
-      }
+      if (action.atexitExit !== undefined) this.requestCode(action.atexitExit);
       if (action.processExit !== undefined) {
         if (this.cutting) this.markInvalid(`${entry.id} calls process.exit() in the synchronous rest of a T5/T7 cut: the README does not say which end wins`);
         this.log(`exit ${entry.id} ${action.processExit}`);
@@ -494,6 +493,12 @@ class Simulation {
       }
     }
     return false;
+  }
+
+  /** atexit.exit(n) during the sequence: sets the code (T1, T2, T6; process.exitCode at T3); a signal still wins. */
+  requestCode(code) {
+    if (this.exitCode !== undefined) this.exitCode = code;
+    else this.requestedCode = code;
   }
 
   /** Step 3 after a full sequence: as the trigger says. */

@@ -181,6 +181,7 @@ export function render(program) {
       "atexit.exiting.then((reason) => journal(`exiting ${reason.kind}`));",
     );
   }
+  if (program.onAbort !== undefined) lines.push(`atexit.signal.addEventListener("abort", () => atexit.exit(${program.onAbort}));`);
   for (const entry of program.entries) lines.push(...renderEntry(entry, "atexit"));
   lines.push(...renderTrigger(program.trigger), "");
   return lines.join("\n");

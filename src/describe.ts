@@ -1,14 +1,36 @@
 /**
  * Words for values in messages: what a bad argument was (`describe`), and what
- * a resource is called (`resourceName`); and the one test of what may have
- * properties (`isObject`). Both are total: a hostile value (a
- * throwing getter, a revoked Proxy) gets a plain word instead of an exception,
- * because they run inside error paths and diagnostics.
+ * a resource is called (`resourceName`); and the two questions asked of any
+ * value: whether it may have properties (`isObject`), and how a rejection of it
+ * is handled if it is a thenable (`onRejection`). All are total: a hostile value
+ * (a throwing getter, a revoked Proxy) gets a plain word or a plain answer
+ * instead of an exception, because they run inside error paths and diagnostics.
  */
 
 /** Whether `value` is an object or a function: what has properties, and what `await` reads `then` of. */
 export function isObject(value: unknown): value is object {
   return (typeof value === "object" && value !== null) || typeof value === "function";
+}
+
+/**
+ * If `value` is a thenable, hands `onRejected` to its `then` (read once) and returns true; a
+ * `then` that throws leaves it at that. Returns false for anything else.
+ */
+export function onRejection(value: unknown, onRejected: (error: unknown) => void): boolean {
+  if (!isObject(value)) return false;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch {
+    return false;
+  }
+  if (typeof then !== "function") return false;
+  try {
+    then.call(value, undefined, onRejected);
+  } catch {
+    // A thenable whose then() throws: nothing more can be done with it.
+  }
+  return true;
 }
 
 /** Describes a received value for an error message: `42 (number)`, `null`, `a plain object`, `an instance of Map`. */

@@ -5,7 +5,7 @@
  * be read, or a dead stderr each degrade to something plainer, once, and the
  * sequence goes on.
  */
-import { isObject } from "./describe.js";
+import { onRejection } from "./describe.js";
 import { entryName, type Entry } from "./entry.js";
 import type { Outcome } from "./disposal.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -103,13 +103,9 @@ export class Diagnostics {
     const report = this.#report;
     if (report === undefined) return this.#write(line);
     try {
-      const result: unknown = report(line);
       // A promise it returns is handled here: unhandled, its rejection would be an uncaught error
       // of the sequence, reported through this same function, rejected again, and so on forever.
-      if (isObject(result)) {
-        const then: unknown = (result as { then?: unknown }).then;
-        if (typeof then === "function") then.call(result, undefined, (error: unknown) => this.#reportFailed(report, "rejected with", error, line));
-      }
+      onRejection(report(line), (error) => this.#reportFailed(report, "rejected with", error, line));
     } catch (error) {
       this.#reportFailed(report, "threw", error, line);
     }

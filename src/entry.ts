@@ -9,7 +9,7 @@
  * record has the same shape (kind, fn, value, position), so the disposal loop
  * reads them through one hidden class.
  */
-import { functionName, isObject, resourceName } from "./describe.js";
+import { functionName, onRejection, resourceName } from "./describe.js";
 import type { StackCore } from "./stack-core.js";
 
 export type Callback = (...args: never[]) => unknown;
@@ -138,14 +138,7 @@ export function invokeNow(entry: Entry): boolean {
     return false;
   }
   if (typeof entry !== "function" && entry.kind === RESOURCE) return entry.value.disposeNow();
-  const result = invoke(entry, undefined);
-  if (!isThenable(result)) return false;
-  try {
-    (result as PromiseLike<unknown>).then(undefined, ignore);
-  } catch {
-    // A thenable whose then() throws: nothing more can be done with it.
-  }
-  return true;
+  return onRejection(invoke(entry, undefined), ignore);
 }
 
 /**
@@ -160,15 +153,6 @@ export function abandon(entry: Entry): void {
 }
 
 function ignore(): void {}
-
-function isThenable(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  try {
-    return typeof (value as { then?: unknown }).then === "function";
-  } catch {
-    return false;
-  }
-}
 
 /** No target here (not `undefined`: `adopt(undefined, fn)` makes `undefined` a target). */
 export const NO_TARGET: unique symbol = Symbol("atexit: no target");

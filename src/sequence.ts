@@ -206,13 +206,17 @@ export class TerminationSequence {
    * that registered it, without being awaited.
    */
   occupancyChanged(): void {
-    if (this.#host.core.entries.size > 0) {
-      if (this.#raised) queueMicrotask(() => this.#drain());
-      // After process.exit()'s drain (another `exit` listener registered it): only synchronous time
-      // is left, so it is called now, before register() returns.
-      else if (this.#phase === "final" && !this.#draining) this.#host.diagnostics.exitCutShort(this.#drain());
-    }
+    if (this.#host.core.entries.size > 0 && !this.#draining) this.#callLate();
     this.#syncListeners();
+  }
+
+  /** An entry registered once no sequence will run it (the registry is past its last drain): called at once. */
+  #callLate(): void {
+    // The signal was raised again (on Deno it takes effect a moment later): after the code that registered it.
+    if (this.#raised) queueMicrotask(() => this.#drain());
+    // After process.exit()'s drain (another `exit` listener registered it): only synchronous time is
+    // left, so before register() returns.
+    else if (this.#phase === "final") this.#host.diagnostics.exitCutShort(this.#drain());
   }
 
   #syncListeners(): void {

@@ -33,9 +33,10 @@ function isClusterWorker(value: Probe): boolean {
 /** The adapter for a child process or a cluster worker, or undefined. */
 export function childProcessResource(value: object): Resource | undefined {
   const probe = value as Probe;
-  if (!disposesAsItsLibrary(value)) return undefined;
-  if (isChildProcess(probe)) return childResource(value, probe, () => `ChildProcess ${probe.pid ?? "(not started)"} (${commandOf(probe)})`);
-  if (isClusterWorker(probe) && isChildProcess(probe.process as Probe)) {
+  if (isChildProcess(probe)) {
+    return disposesAsItsLibrary(value) ? childResource(value, probe, () => `ChildProcess ${probe.pid ?? "(not started)"} (${commandOf(probe)})`) : undefined;
+  }
+  if (isClusterWorker(probe) && isChildProcess(probe.process as Probe) && disposesAsItsLibrary(value)) {
     const child = probe.process as ChildProcess;
     return childResource(value, child, () => `cluster worker ${String(probe.id)} (pid ${child.pid ?? "?"})`);
   }

@@ -6,10 +6,10 @@
  * same `ExitStack` class.
  * @module
  */
-import { ExitStack } from "./exit-stack.js";
-import { ProcessRegistry } from "./registry.js";
+import { ExitStack } from "./stack/exit-stack.js";
+import { ProcessRegistry } from "./process/registry.js";
 import { currentRuntime } from "./runtime/index.js";
-import { sharedRegistry } from "./slot.js";
+import { sharedRegistry } from "./process/slot.js";
 
 /** The registry members this copy exports; a shared registry from another copy must have them all. */
 const EXPORTED_METHODS = ["register", "unregister", "use", "adopt", "adoptWeak", "defer", "scope", "run", "clear", "exit", "configure"] as const;
@@ -32,10 +32,10 @@ const atexit: ProcessRegistry = sharedRegistry(() => new ProcessRegistry(current
 
 export default atexit;
 export { ExitStack };
-export type { KnownResource } from "./exit-stack.js";
+export type { KnownResource } from "./stack/exit-stack.js";
 export type { ProcessRegistry };
-export type { ExitReason } from "./exit-reason.js";
-export type { ConfigureOptions } from "./options.js";
+export type { ExitReason } from "./process/exit-reason.js";
+export type { ConfigureOptions } from "./process/options.js";
 export type { SignalName } from "./runtime/signals.js";
 
 /** Registers `fn(...args)` to run at exit (awaited); returns `fn`. Python's `atexit.register`. */

@@ -12,7 +12,7 @@
  * and its own registry could not wait for anything.
  */
 import type { ChildProcess } from "node:child_process";
-import type { Resource } from "../entry.js";
+import type { Resource } from "../stack/entry.js";
 import { forceAfter, graceMs } from "./grace.js";
 import { disposesAsItsLibrary } from "./library-dispose.js";
 

@@ -23,13 +23,13 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Http2Server, Http2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import type { Resource } from "../entry.js";
+import type { Resource } from "../stack/entry.js";
 import { forceAfter, graceMs } from "./grace.js";
 import { disposesAsItsLibrary } from "./library-dispose.js";
 
 type AnyServer = Server | Http2Server;
 
-/** Duck-typed members, read from values that may be anything (a throw is caught by resources.ts). */
+/** Duck-typed members, read from values that may be anything (a throw is caught by resources/index.ts). */
 type Probe = Record<string, unknown>;
 
 function isServer(value: Probe): boolean {

@@ -13,8 +13,8 @@
  * `pino(atexit.use(pino.destination(…)))`: created first, it is the bottom
  * entry, so every line the other entries log is flushed with it.
  */
-import type { Resource } from "../entry.js";
-import { resourceName } from "../describe.js";
+import type { Resource } from "../stack/entry.js";
+import { resourceName } from "../stack/describe.js";
 import { disposesAsItsLibrary } from "./library-dispose.js";
 
 type Probe = Record<string, unknown>;

@@ -118,8 +118,8 @@ try {
 };
 
 const release = pkg.version;
-/** The slot protocol version this build publishes (src/slot.ts), read from the source, not assumed. */
-const protocol = Number(/^const SLOT_VERSION = (\d+);$/m.exec(readFileSync(join(repoRoot, "src/slot.ts"), "utf8"))?.[1]);
+/** The slot protocol version this build publishes (src/process/slot.ts), read from the source, not assumed. */
+const protocol = Number(/^const SLOT_VERSION = (\d+);$/m.exec(readFileSync(join(repoRoot, "src/process/slot.ts"), "utf8"))?.[1]);
 /**
  * How fake-slot.mjs prints a failed import or require. On Deno, the message of an error thrown
  * while require() evaluates an ES module is that error's stack (its first line: "Error: …").

@@ -143,7 +143,7 @@ describe("dist/ reads as the source does", () => {
     assert.ok(line, `a frame in dist/index.js: ${plain.stdout}${plain.stderr}`);
     assert.ok(readFileSync(join(dir, "node_modules/atexit/dist/index.js"), "utf8").split("\n")[line - 1].length <= LINE_LIMIT);
     const mapped = spawnSync(process.execPath, ["--enable-source-maps", "frame.mjs"], { cwd: dir, encoding: "utf8" });
-    assert.match(mapped.stdout, /node_modules\/atexit\/src\/exit-stack\.ts:\d+:\d+/, mapped.stdout + mapped.stderr);
+    assert.match(mapped.stdout, /node_modules\/atexit\/src\/stack\/exit-stack\.ts:\d+:\d+/, mapped.stdout + mapped.stderr);
   });
 });
 

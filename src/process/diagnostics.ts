@@ -5,11 +5,11 @@
  * be read, or a dead stderr each degrade to something plainer, once, and the
  * sequence goes on.
  */
-import { onRejection } from "./describe.js";
-import { entryName, type Entry } from "./entry.js";
-import type { Outcome } from "./disposal.js";
+import { onRejection } from "../stack/describe.js";
+import { entryName, type Entry } from "../stack/entry.js";
+import type { Outcome } from "../stack/disposal.js";
 import type { ExitReason } from "./exit-reason.js";
-import type { Runtime } from "./runtime/types.js";
+import type { Runtime } from "../runtime/types.js";
 
 const UNINSPECTABLE = "[error that cannot be inspected]";
 

@@ -10,7 +10,7 @@
  * reads them through one hidden class.
  */
 import { functionName, onRejection, resourceName } from "./describe.js";
-import type { StackCore } from "./stack-core.js";
+import type { StackCore } from "./core.js";
 
 export type Callback = (...args: never[]) => unknown;
 
@@ -26,10 +26,10 @@ export const ASYNC_METHOD = 3;
 export const SYNC_METHOD = 4;
 /** A child stack from `scope()`, disposed in this place. */
 export const SCOPE = 5;
-/** `use(value)` of a resource atexit knows how to dispose better than its own method (resources.ts). */
+/** `use(value)` of a resource atexit knows how to dispose better than its own method (resources/index.ts). */
 export const RESOURCE = 6;
 
-/** How atexit disposes a resource it knows (an http.Server, a ChildProcess, …): made by resources.ts. */
+/** How atexit disposes a resource it knows (an http.Server, a ChildProcess, …): made by resources/index.ts. */
 export interface Resource {
   /** What was handed to `use()`: `unregister` finds the entry by it. */
   readonly target: object;

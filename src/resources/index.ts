@@ -5,10 +5,10 @@
  * Each adapter is found by what the value can do (duck typing), so nothing here
  * loads a module it does not need.
  */
-import type { Resource } from "./entry.js";
-import { childProcessResource } from "./resources/child-process.js";
-import { httpResource } from "./resources/http.js";
-import { logStreamResource } from "./resources/log-stream.js";
+import type { Resource } from "../stack/entry.js";
+import { childProcessResource } from "./child-process.js";
+import { httpResource } from "./http.js";
+import { logStreamResource } from "./log-stream.js";
 
 /** The adapter for `value`, or undefined when atexit has none and its own dispose method is used. */
 export function knownResource(value: object): Resource | undefined {

@@ -2,7 +2,7 @@
  * Why the termination sequence started, and the same as an `AbortError` for
  * `atexit.signal.reason`.
  */
-import type { SignalName } from "./runtime/signals.js";
+import type { SignalName } from "../runtime/signals.js";
 
 /**
  * Why the termination sequence started, by `kind`:

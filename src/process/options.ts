@@ -2,8 +2,8 @@
  * The options of `atexit.configure()`: their types, defaults, and validation.
  * Every value is checked before any is applied, so a bad call changes nothing.
  */
-import { describe } from "./describe.js";
-import { DEFAULT_SIGNALS, signalProblem, type SignalName } from "./runtime/signals.js";
+import { describe } from "../stack/describe.js";
+import { DEFAULT_SIGNALS, signalProblem, type SignalName } from "../runtime/signals.js";
 
 /** Options of `atexit.configure()`. Every field is optional; omitted ones keep their value. */
 export interface ConfigureOptions {

@@ -1,7 +1,7 @@
 /**
  * The termination sequence of the process registry (README, "How each exit
  * runs"): which trigger does what in which phase, as one table, and the steps
- * each cell takes. It drives the registry's stack through disposal.ts and the
+ * each cell takes. It drives the registry's stack through stack/disposal.ts and the
  * process through the runtime adapter; it never asks which runtime it is on.
  *
  * Phases:
@@ -19,15 +19,15 @@
  * keep them a moment longer (runtime/node.ts), and a trigger meeting them then is handled as
  * `absent`.
  */
-import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "./disposal.js";
-import type { Entry } from "./entry.js";
+import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "../stack/disposal.js";
+import type { Entry } from "../stack/entry.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { ExitReason } from "./exit-reason.js";
 import type { Options } from "./options.js";
-import type { SignalName } from "./runtime/signals.js";
-import type { Runtime, Triggers } from "./runtime/types.js";
-import type { StackCore } from "./stack-core.js";
-import { chainErrors } from "./suppressed-error.js";
+import type { SignalName } from "../runtime/signals.js";
+import type { Runtime, Triggers } from "../runtime/types.js";
+import type { StackCore } from "../stack/core.js";
+import { chainErrors } from "../stack/suppressed-error.js";
 
 type Phase = "idle" | "running" | "workers" | "ending" | "drained" | "final" | "disposed";
 type TablePhase = Phase | "absent";

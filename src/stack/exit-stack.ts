@@ -10,8 +10,8 @@ import { describe, isObject } from "./describe.js";
 import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, RESOURCE, SCOPE, SYNC_METHOD } from "./entry.js";
 import { EntryList } from "./entry-list.js";
 import { disposeEntries } from "./disposal.js";
-import { knownResource } from "./resources.js";
-import { isScopeOf, leaveParent, StackCore } from "./stack-core.js";
+import { knownResource } from "../resources/index.js";
+import { isScopeOf, leaveParent, StackCore } from "./core.js";
 
 /** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
 const BRAND = Symbol.for("atexit.ExitStack");
@@ -44,7 +44,7 @@ export type KnownResource =
   | { flushSync(...args: never[]): unknown; flush(...args: never[]): unknown; write(...args: never[]): unknown }
   | { readonly worker: object; end(...args: never[]): unknown; once(...args: never[]): unknown };
 
-/** The state behind a stack, for the process registry (registry.ts); not part of the public surface. */
+/** The state behind a stack, for the process registry (process/registry.ts); not part of the public surface. */
 export let coreOf!: (stack: ExitStack) => StackCore;
 
 /**

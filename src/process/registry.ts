@@ -6,12 +6,12 @@
  * the options options.ts. Data flows one way: runtime trigger → sequence →
  * stack → entries.
  */
-import { describe } from "./describe.js";
+import { describe } from "../stack/describe.js";
 import { Diagnostics } from "./diagnostics.js";
 import { abortError, type ExitReason } from "./exit-reason.js";
-import { coreOf, ExitStack } from "./exit-stack.js";
+import { coreOf, ExitStack } from "../stack/exit-stack.js";
 import { configured, defaultOptions, type ConfigureOptions, type Options } from "./options.js";
-import type { Runtime } from "./runtime/types.js";
+import type { Runtime } from "../runtime/types.js";
 import { TerminationSequence } from "./sequence.js";
 
 const NEVER: Promise<never> = new Promise<never>(() => {});

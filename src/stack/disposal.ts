@@ -18,7 +18,7 @@
  */
 import { isObject } from "./describe.js";
 import { abandon, invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
-import { leaveParent, type StackCore } from "./stack-core.js";
+import { leaveParent, type StackCore } from "./core.js";
 import { chainErrors } from "./suppressed-error.js";
 
 /** The outcome of a disposal loop: the spec's completion record, reduced. */

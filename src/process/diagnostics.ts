@@ -42,10 +42,19 @@ export class Diagnostics {
     this.#emit(`atexit: uncaught error during cleanup${this.#whileRunning(running)}:\n${this.#format(error)}`);
   }
 
-  /** T3: the process is exiting now; `unfinished` async entries were called but cannot be awaited. */
-  exitCutShort(unfinished: number): void {
+  /**
+   * T3: the process is exiting now; `unfinished` async entries were called but cannot be awaited.
+   * After atexit left a signal to the application's own listener, the line says so and names it.
+   */
+  exitCutShort(unfinished: number, stoodBack: { readonly signal: string; readonly listener: string } | undefined): void {
     if (unfinished === 0) return;
-    this.#emit(`atexit: process.exit() was called; ${entries(unfinished, "async cleanup ")} could not finish. Use atexit.exit() to let them finish.`);
+    const lost = `${entries(unfinished, "async cleanup ")} could not finish`;
+    if (stoodBack === undefined) return this.#emit(`atexit: process.exit() was called; ${lost}. Use atexit.exit() to let them finish.`);
+    const { signal, listener } = stoodBack;
+    this.#emit(
+      `atexit: process.exit() was called after atexit left ${signal} to the application's own listener, ${listener}; ${lost}. ` +
+        `Call atexit.exit() in that listener instead of process.exit() to let them finish (or remove it: atexit then handles ${signal} itself).`,
+    );
   }
 
   /** T5. `running`: the entry, or what else ran (the worker threads being waited for). */
@@ -66,6 +75,16 @@ export class Diagnostics {
 
   traceEntry(entry: Entry, outcome: Outcome, ms: number): void {
     if (this.trace) this.#emit(`atexit: trace ${entryName(entry)} ${ms.toFixed(1)} ms ${outcome}`);
+  }
+
+  /** A repeat of the signal just acted on, within ECHO_MS: a launcher's copy of the same Ctrl-C, not a second one. */
+  traceEcho(signal: string): void {
+    if (this.trace) this.#emit(`atexit: trace ${signal} again at once: the same signal (a launcher passing it on), not a second one`);
+  }
+
+  /** Cooperation: the application listens for the signal itself. */
+  traceStoodBack(signal: string, listener: string): void {
+    if (this.trace) this.#emit(`atexit: trace ${signal} left to the application's own listener, ${listener}`);
   }
 
   traceFinished(ms: number): void {
@@ -107,6 +126,9 @@ export class Diagnostics {
       // of the sequence, reported through this same function, rejected again, and so on forever.
       onRejection(report(line), (error) => this.#reportFailed(report, "rejected with", error, line));
     } catch (error) {
+      // process.exit() inside `report` while entries are called synchronously: as inside an entry,
+      // the code is recorded and the function unwound; the line was delivered.
+      if (this.#runtime.isInterceptedExit(error)) return;
       this.#reportFailed(report, "threw", error, line);
     }
   }

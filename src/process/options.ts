@@ -3,7 +3,7 @@
  * Every value is checked before any is applied, so a bad call changes nothing.
  */
 import { describe } from "../stack/describe.js";
-import { DEFAULT_SIGNALS, signalProblem, type SignalName } from "../runtime/signals.js";
+import { DEFAULT_SIGNALS, type SignalName } from "../runtime/signals.js";
 
 /** Options of `atexit.configure()`. Every field is optional; omitted ones keep their value. */
 export interface ConfigureOptions {
@@ -53,8 +53,11 @@ export function defaultOptions(trace: boolean): Options {
   return { timeout: 10_000, signals: DEFAULT_SIGNALS, catchErrors: true, report: undefined, trace };
 }
 
-/** The options after `configure(options)`; throws a TypeError naming what was received, applying nothing. */
-export function configured(current: Options, options: unknown): Options {
+/**
+ * The options after `configure(options)`; throws a TypeError naming what was received, applying
+ * nothing. `signalProblem` says why the runtime cannot take a signal (runtime/signals.ts).
+ */
+export function configured(current: Options, options: unknown, signalProblem: (signal: string) => string | undefined): Options {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
   }

@@ -2,17 +2,20 @@
  * The process registry: one `ExitStack` per JavaScript thread, disposed once
  * when the process terminates, however it terminates. This file is its public
  * face (`signal`, `exiting`, `reason`, `exit`, `disposeAsync`, `configure`);
- * the termination itself is sequence.ts, the lines it writes diagnostics.ts,
- * the options options.ts. Data flows one way: runtime trigger → sequence →
- * stack → entries.
+ * the termination itself is sequence.ts (the table) run by termination.ts
+ * (its shell), the lines it writes diagnostics.ts, the options options.ts;
+ * what `use()` drains better than a value's own method is its policy
+ * (src/resources/). Data flows one way: runtime trigger → shell → table →
+ * effects on the stack → entries.
  */
 import { describe } from "../stack/describe.js";
 import { Diagnostics } from "./diagnostics.js";
 import { abortError, type ExitReason } from "./exit-reason.js";
 import { coreOf, ExitStack } from "../stack/exit-stack.js";
-import { configured, defaultOptions, type ConfigureOptions, type Options } from "./options.js";
+import { resourcePolicy } from "../resources/index.js";
 import type { Runtime } from "../runtime/types.js";
-import { TerminationSequence } from "./sequence.js";
+import { configured, defaultOptions, type ConfigureOptions, type Options } from "./options.js";
+import { Termination } from "./termination.js";
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
 /** Methods that stay usable when taken off the registry: `const { register } = atexit`. */
@@ -47,7 +50,8 @@ const BOUND_METHODS = [
 export class ProcessRegistry extends ExitStack {
   #options: Options;
   readonly #diagnostics: Diagnostics;
-  readonly #sequence: TerminationSequence;
+  readonly #runtime: Runtime;
+  readonly #sequence: Termination;
   #reason: ExitReason | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   #exiting: Promise<ExitReason> | undefined = undefined;
@@ -56,10 +60,12 @@ export class ProcessRegistry extends ExitStack {
   /** @internal Use the default export; there is one registry per thread. */
   constructor(runtime: Runtime) {
     super();
+    this.#runtime = runtime;
     this.#options = defaultOptions(runtime.env("ATEXIT_TRACE") === "1");
     this.#diagnostics = new Diagnostics(runtime, this.#options.trace);
     const core = coreOf(this);
-    this.#sequence = new TerminationSequence({
+    core.policy = resourcePolicy;
+    this.#sequence = new Termination({
       core,
       runtime,
       diagnostics: this.#diagnostics,
@@ -67,7 +73,7 @@ export class ProcessRegistry extends ExitStack {
       started: (reason) => this.#started(reason),
       reactionsRun: () => this.#exiting,
     });
-    core.entries.onOccupancy = () => this.#sequence.occupancyChanged();
+    core.entries.onOccupancy = (occupied) => this.#sequence.occupancyChanged(occupied);
     core.disposedMessage = (method) =>
       `Cannot call ${method}() on the process registry: atexit.move() or atexit.disposeAsync() has disposed it, so nothing could run at exit`;
     const self = this as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -176,7 +182,7 @@ export class ProcessRegistry extends ExitStack {
    */
   configure(options: ConfigureOptions): void {
     const previous = this.#options;
-    const next = configured(previous, options);
+    const next = configured(previous, options, (signal) => this.#runtime.signalProblem(signal));
     this.#options = next;
     this.#diagnostics.report = next.report;
     this.#diagnostics.trace = next.trace;

@@ -1,551 +1,485 @@
 /**
- * The termination sequence of the process registry (README, "How each exit
- * runs"): which trigger does what in which phase, as one table, and the steps
- * each cell takes. It drives the registry's stack through stack/disposal.ts and the
- * process through the runtime adapter; it never asks which runtime it is on.
+ * The termination sequence as a pure table (README, "How each exit runs"):
+ * `transition(state, event)` returns the next state and the effects to run, as
+ * plain data. Nothing here touches the process, a timer or an entry; the shell
+ * (termination.ts) runs the effects over the runtime adapter and feeds back
+ * every trigger and every completion (a round of entries done, the workers
+ * done, the output flushed) as an event. Every phase change happens in a cell
+ * below, and `ending` alone decides how the process then ends.
  *
  * Phases:
- * - `idle`: nothing has started.
- * - `running`: the async sequence runs (T1, T2, T4, T6, or `disposeAsync()`).
- * - `workers`: the main thread's entries are done and the process ends by a signal: each worker
- *   thread's registry runs now, awaited (bounded by the same deadline).
- * - `ending`: the sequence is over; output is being flushed before the exit or the raised signal.
- * - `drained`: a T1 sequence ended; the loop ends by itself, unless new entries start another.
+ * - `idle`: no sequence has started. With no entry, it is `absent` (see `row`).
+ * - `running`: the async sequence: rounds of the registry's disposal loop.
+ * - `settling`: a T1 sequence's rounds are done; one more turn lets a signal that came as the
+ *   loop drained be dispatched (T5′) before the process is let go.
+ * - `workers`: the main thread's entries are done and the process dies by a signal: each worker
+ *   thread's registry runs now, awaited within the same deadline.
+ * - `ending`: the sequence is over; output is flushed before the end. An entry registered
+ *   meanwhile gets another round of the same sequence.
+ * - `cut`: the same after a sequence cut short (T5, T7): an entry registered meanwhile is called
+ *   at once, synchronously.
  * - `final`: `process.exit()` is under way (T3): only synchronous work is left.
+ * - `raised`: the signal was raised again; the process is dying (on Deno a moment later).
+ * - `drained`: a T1 sequence ended; the loop ends by itself, unless new entries start another.
  * - `disposed`: `atexit.disposeAsync()` finished; the registry takes no entries.
- * - `absent` (not stored: idle or drained with no entry): the process behaves as without atexit.
- *
- * Listeners are installed with the first entry and released with the last; the runtime may
- * keep them a moment longer (runtime/node.ts), and a trigger meeting them then is handled as
- * `absent`.
  */
-import { currentEntry, disposeEntries, drainSync, type Completion, type Observer } from "../stack/disposal.js";
-import type { Entry } from "../stack/entry.js";
-import type { Diagnostics } from "./diagnostics.js";
-import type { ExitReason } from "./exit-reason.js";
-import type { Options } from "./options.js";
 import type { SignalName } from "../runtime/signals.js";
-import type { Runtime, Triggers } from "../runtime/types.js";
-import type { StackCore } from "../stack/core.js";
-import { chainErrors } from "../stack/suppressed-error.js";
+import type { ExitReason } from "./exit-reason.js";
 
-type Phase = "idle" | "running" | "workers" | "ending" | "drained" | "final" | "disposed";
-type TablePhase = Phase | "absent";
+/** A repeat of the signal that started (or will end) the sequence within this many ms is its echo, not a second signal (README, T5). */
+export const ECHO_MS = 500;
 
-/** What each event carries. */
-interface Events {
-  drain: undefined;
-  /** `atexit.exit(code)`. */
-  explicit: number | undefined;
+/** What started a sequence. `dispose` is `atexit.disposeAsync()`: the one trigger that does not end the process. */
+export type Trigger =
+  | { readonly kind: "drain"; readonly code: number }
+  | { readonly kind: "explicit"; readonly code: number }
+  | { readonly kind: "dispose" }
+  | { readonly kind: "signal"; readonly signal: SignalName }
+  | { readonly kind: "error"; readonly error: unknown }
+  | { readonly kind: "exit"; readonly code: number };
+
+export type Phase =
+  | { readonly name: "idle" | "running" | "settling" | "ending" | "final" | "raised" | "drained" | "disposed" }
+  | { readonly name: "workers" }
+  | { readonly name: "cut"; readonly by: "signal" | "timeout" };
+type PhaseName = Phase["name"];
+
+export interface State {
+  readonly phase: Phase;
+  /** The registry has pending entries. */
+  readonly occupied: boolean;
+  /** The trigger of the sequence in progress, or of the last one. */
+  readonly trigger: Trigger | undefined;
+  /** The signal the process dies by at the end: T4's, T5′'s, or T5's. */
+  readonly dieBy: SignalName | undefined;
+  /** The signal acted on last, and when (the runtime's clock): a repeat within ECHO_MS is its echo. */
+  readonly lastSignal: { readonly signal: SignalName; readonly at: number } | undefined;
+  /** `atexit.exit(code)` during the sequence. */
+  readonly requestedCode: number | undefined;
+  /** An entry failed, or an uncaught error happened, during this sequence. */
+  readonly failed: boolean;
+  /** The deadline is armed. */
+  readonly timer: boolean;
+  /** Worker threads were told and waited for; a later round does not tell them again. */
+  readonly workersStopped: boolean;
+  /** A signal atexit left to the application's own listener, named for the T3 line. */
+  readonly stoodBack: { readonly signal: SignalName; readonly listener: string } | undefined;
+}
+
+export const INITIAL: State = {
+  phase: { name: "idle" },
+  occupied: false,
+  trigger: undefined,
+  dieBy: undefined,
+  lastSignal: undefined,
+  requestedCode: undefined,
+  failed: false,
+  timer: false,
+  workersStopped: false,
+  stoodBack: undefined,
+};
+
+/** What each event carries. Triggers come from the runtime and the public API; completions from the shell. */
+export interface Events {
+  /** The registry gained its first entry (true) or lost its last (false). */
+  occupancy: { readonly occupied: boolean };
+  /** The event loop drained (`beforeExit`); `code` is the exit code it would end with. */
+  drain: { readonly code: number };
+  /** `atexit.exit(code)`; `current` is the exit code the process would end with now. */
+  explicit: { readonly code: number | undefined; readonly current: number };
   /** `atexit.disposeAsync()`. */
   dispose: undefined;
-  signal: SignalName;
-  error: { readonly error: unknown; readonly origin: "uncaughtException" | "unhandledRejection" };
-  /** The process `exit` event: `process.exit(code)` or the end of the process. */
-  exit: number;
+  /** A signal from `signals`; `takenBy` names the application's own listener for it, if it has one. */
+  signal: { readonly signal: SignalName; readonly at: number; readonly takenBy: string | undefined };
+  /** An uncaught error; `takenOver` when the application listens for uncaught errors itself. */
+  error: { readonly error: unknown; readonly origin: "uncaughtException" | "unhandledRejection"; readonly takenOver: boolean };
+  /** The process `exit` event: `process.exit(code)`, or the end of the process. */
+  exit: { readonly code: number };
+  /** The deadline passed. */
   timeout: undefined;
+  /** An entry failed (reported by the shell as it happened). */
+  failed: undefined;
+  /** A round of the disposal loop ended. */
+  roundDone: undefined;
+  /** The turn after the last round is over: a signal that came as the loop drained was dispatched. */
+  settled: undefined;
+  /** Every worker thread's registry has finished. */
+  workersDone: undefined;
+  /** stdout and stderr were flushed (or the flush gave up). */
+  flushed: undefined;
 }
-type Event = keyof Events;
-type Cell<E extends Event> = (sequence: TerminationSequence, payload: Events[E]) => void;
-type Table = { readonly [P in TablePhase]: { readonly [E in Event]?: Cell<E> } };
+export type EventName = keyof Events;
+export type Event = { [E in EventName]: Events[E] extends undefined ? { readonly type: E } : { readonly type: E } & Events[E] }[EventName];
 
-/** How long stdout/stderr may take to drain into a pipe before the process ends anyway. */
-const FLUSH_MS = 2000;
-
-/** What the registry gives the sequence. */
-export interface SequenceHost {
-  readonly core: StackCore;
-  readonly runtime: Runtime;
-  readonly diagnostics: Diagnostics;
-  options(): Options;
-  /** The sequence started: record the reason, abort `signal`, resolve `exiting`. */
-  started(reason: ExitReason): void;
-  /** Settles once the reactions to `exiting` have run (undefined if nobody asked for it). */
-  reactionsRun(): Promise<unknown> | undefined;
-}
-
-export class TerminationSequence {
-  /**
-   * What each event does in each phase; a missing cell ignores the event.
-   *
-   *             absent           idle, drained    running          workers          ending          final         disposed
-   *   drain     –                start (T1)       –                –                –               –             –
-   *   explicit  start (T2)       start (T2)       set the code     set the code     set the code    set the code  exit now
-   *   dispose   start            start            (joined)         –                –               –             –
-   *   signal    as the runtime   start (T4)       T5′, or T5       T5: raise now    T5: raise now   –             –
-   *   error     as the runtime   start (T6)       report, go on    report, go on    report          –             –
-   *   exit      –                drain now (T3)   cut short (T3)   drain the rest   drain the rest  –             drain the rest
-   *   timeout   –                –                cut short (T7)   stop waiting     –               –             –
-   */
-  static readonly #table: Table = (() => {
-    const start: Table["idle"] = {
-      drain: (s) => s.#start({ kind: "drain", code: s.#host.runtime.exitCode() }),
-      explicit: (s, code) => s.#start(code === undefined ? { kind: "explicit", code: s.#host.runtime.exitCode() } : { kind: "explicit", code }),
-      dispose: (s) => s.#start({ kind: "explicit" }),
-      signal: (s, signal) => s.#start({ kind: "signal", signal }),
-      error: (s, { error }) => s.#start({ kind: "error", error }),
-      exit: (s, code) => s.#drainNow(code, true),
-    };
-    return {
-      absent: {
-        explicit: start.explicit,
-        dispose: start.dispose,
-        signal: (s, signal) => s.#asTheRuntime(() => s.#host.runtime.forward(signal)),
-        error: (s, { error, origin }) => s.#asTheRuntime(() => s.#crashAsTheRuntime(error, origin)),
-      },
-      idle: start,
-      drained: start,
-      running: {
-        explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#signalDuringSequence(signal),
-        error: (s, { error }) => s.#uncaughtDuringSequence(error),
-        exit: (s) => s.#cutShortByExit(),
-        timeout: (s) => s.#cutShortByTimeout(),
-      },
-      workers: {
-        explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#cutShortBySignal(signal),
-        error: (s, { error }) => s.#uncaughtDuringSequence(error),
-        exit: (s, code) => s.#drainNow(code, false),
-        timeout: (s) => s.#cutShortByTimeout(),
-      },
-      ending: {
-        explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#signalWhileEnding(signal),
-        error: (s, { error }) => s.#uncaughtDuringSequence(error),
-        exit: (s, code) => s.#drainNow(code, false),
-      },
-      final: {
-        explicit: (s, code) => {
-          if (code !== undefined) s.#host.runtime.setExitCode(code);
-        },
-      },
-      disposed: {
-        explicit: (s, code) => s.#host.runtime.exit(code ?? s.#host.runtime.exitCode()),
-        exit: (s, code) => s.#drainNow(code, false),
-      },
-    };
-  })();
-
-  readonly #host: SequenceHost;
-  #phase: Phase = "idle";
-  #installed = false;
-  /** The trigger of the sequence in progress (or last run). */
-  #trigger: ExitReason | undefined = undefined;
-  /** An entry failed, or an uncaught error happened, during this sequence: exit code 0 becomes 1. */
-  #failed = false;
-  /** `atexit.exit(code)` during the sequence. */
-  #requestedCode: number | undefined = undefined;
-  /** `#drain()` is calling entries: one registered meanwhile is its to call. */
-  #draining = false;
-  /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
-  #pendingSignal: SignalName | undefined = undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** When the timer fires, on the runtime's clock. */
-  #deadline: number | undefined = undefined;
-  #startedAt = 0;
-  /** The async sequence was cut short (T5, T7): what comes later can only be called synchronously. */
-  #cutShort = false;
-  /** The signal has been raised again: the process is dying (on Deno a moment later), nothing can be awaited. */
-  #raised = false;
-  /** Worker threads were told and waited for; a later round of the sequence does not tell them again. */
-  #workersStopped = false;
-  /** Settles when the sequence in progress ends (for `disposeAsync()`). */
-  #done: Promise<Completion> | undefined = undefined;
-
-  readonly #triggers: Triggers = {
-    drain: () => this.#on("drain", undefined),
-    exit: (code) => this.#on("exit", code),
-    signal: (signal) => {
-      if (!this.#host.runtime.signalTakenOver(signal)) this.#on("signal", signal as SignalName);
-    },
-    error: (error, origin) => {
-      if (!this.#host.runtime.errorsTakenOver()) this.#on("error", { error, origin });
-    },
-  };
-
-  readonly #observer: Observer = {
-    now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
-    // #deadline is on the runtime's clock; a resource compares it with performance.now() (read only here).
-    deadline: () => (this.#deadline === undefined ? undefined : performance.now() + (this.#deadline - this.#host.runtime.now())),
-    settled: (entry, outcome, error, startedAt) => {
-      const { diagnostics, runtime } = this.#host;
-      // An entry that called process.exit() inside the synchronous drain unwound: that is not a failure.
-      if (outcome === "failed" && runtime.isInterceptedExit(error)) outcome = "ok";
-      if (outcome === "failed") {
-        this.#failed = true;
-        diagnostics.entryFailed(entry, error);
-      }
-      if (diagnostics.trace) diagnostics.traceEntry(entry, outcome, runtime.now() - startedAt);
-    },
-  };
-
-  constructor(host: SequenceHost) {
-    this.#host = host;
-  }
-
-  /** Whether a sequence runs now (entries are then accepted during `run()`-like disposal). */
-  get running(): boolean {
-    return this.#phase === "running";
-  }
-
-  explicitExit(code: number | undefined): void {
-    this.#on("explicit", code);
-  }
-
-  /** `atexit.disposeAsync()`: runs the sequence without exiting, or joins the one in progress. */
-  dispose(): Promise<Completion | undefined> {
-    this.#on("dispose", undefined);
-    return this.#phase === "running" && this.#done !== undefined ? this.#done : Promise.resolve(undefined);
-  }
-
-  /**
-   * The registry gained its first entry or lost its last. Nothing is installed while it is empty
-   * and no sequence runs (SPEC §3). An entry registered once the signal was raised again (where the
-   * raise takes effect a moment later, on Deno) is not lost: it is called at once, after the code
-   * that registered it, without being awaited.
-   */
-  occupancyChanged(): void {
-    if (this.#host.core.entries.size > 0 && !this.#draining) this.#callLate();
-    this.#syncListeners();
-  }
-
-  /** An entry registered once no sequence will run it (the registry is past its last drain): called at once. */
-  #callLate(): void {
-    // The signal was raised again (on Deno it takes effect a moment later): after the code that registered it.
-    if (this.#raised) queueMicrotask(() => this.#drain());
-    // After process.exit()'s drain (another `exit` listener registered it): only synchronous time is
-    // left, so before register() returns.
-    else if (this.#phase === "final") this.#host.diagnostics.exitCutShort(this.#drain());
-  }
-
-  #syncListeners(): void {
-    const phase = this.#phase;
-    const wanted = phase === "running" || phase === "workers" || phase === "ending" || phase === "final" || (this.#host.core.entries.size > 0 && phase !== "disposed");
-    if (wanted && !this.#installed) this.#install();
-    else if (!wanted && this.#installed) {
-      this.#installed = false;
-      this.#host.runtime.release();
-    }
-  }
-
-  /** `signals` or `catchErrors` changed. */
-  reinstall(): void {
-    if (this.#installed) this.#install();
-  }
-
-  #on<E extends Event>(event: E, payload: Events[E]): void {
-    const cell = (TerminationSequence.#table[this.#phaseForTable()] as { [K in Event]?: Cell<K> })[event];
-    cell?.(this, payload);
-  }
-
-  #phaseForTable(): TablePhase {
-    const phase = this.#phase;
-    return (phase === "idle" || phase === "drained") && this.#host.core.entries.size === 0 ? "absent" : phase;
-  }
-
-  /** A trigger with nothing registered, before the listeners went: take them off, and let the runtime do what it would have done. */
-  #asTheRuntime(act: () => void): void {
-    this.#uninstall();
-    act();
-  }
-
-  /**
-   * An uncaught error with nothing registered. A rejection is rejected again, which the runtime
-   * reports exactly as its own; in a worker a throw is thrown again, for the parent's `error`
-   * event. A throw on the main thread cannot be given back without the runtime pointing at
-   * atexit's line instead of the application's: it is printed the runtime's way, and the process
-   * ends with exit code 1, as the runtime would end it.
-   */
-  #crashAsTheRuntime(error: unknown, origin: Events["error"]["origin"]): void {
-    const { runtime, diagnostics } = this.#host;
-    if (origin === "unhandledRejection") return void Promise.reject(error);
-    if (!runtime.isMainThread) return runtime.rethrow(error);
-    diagnostics.uncaught(error);
-    runtime.exit(1);
-  }
-
-  // ---- starting and ending ---------------------------------------------------
-
-  #start(trigger: ExitReason): void {
-    const { core, runtime, diagnostics } = this.#host;
-    if (trigger.kind === "error" && runtime.isMainThread) diagnostics.uncaught(trigger.error);
-    const first = this.#trigger === undefined;
-    this.#trigger = trigger;
-    this.#phase = "running";
-    this.#cutShort = false;
-    this.#failed = false;
-    this.#requestedCode = undefined;
-    this.#pendingSignal = undefined;
-    // Published before anything else runs (the signal's abort listeners, then the first entry): an
-    // atexit.exit() from one of them sets the code, a disposeAsync() joins this sequence.
-    let settle!: (completion: Completion) => void;
-    this.#done = new Promise((resolve) => (settle = resolve));
-    // A sequence after the first (entries added once a drain ended) keeps the first reason.
-    if (first) this.#host.started(trigger);
-    this.#syncListeners();
-    // The deadline starts before any entry runs, so a first entry that hangs is caught too.
-    if (trigger.kind !== "explicit" || trigger.code !== undefined) this.#startTimer();
-    this.#startedAt = runtime.now();
-    diagnostics.traceStarted(trigger, core.entries.size);
-    void this.#run(trigger).then(settle, (error: unknown) => settle({ failed: true, error }));
-  }
-
-  async #run(trigger: ExitReason): Promise<Completion> {
-    // Let the reactions to `exiting` run before the first entry is called.
-    const reactions = this.#host.reactionsRun();
-    if (reactions !== undefined) await reactions;
-    const { core } = this.#host;
-    let completion: Completion = { failed: false, error: undefined };
-    // Entries added after a joined run() ended are left: go round until none is.
-    while (this.#phase === "running") {
-      const round = await disposeEntries(core, this.#observer, false);
-      if (round.failed) completion = { failed: true, error: completion.failed ? chainErrors(round.error, completion.error) : round.error };
-      if (core.entries.size === 0) break;
-    }
-    // A signal that came as the loop drained waits, unread, for the loop to poll again: one more turn
-    // lets it be dispatched (T5′) before the process is let go to end with an exit code. Every entry
-    // is done, so the deadline is over (T5′ arms it again): nothing can time out in that turn.
-    if (trigger.kind === "drain" && this.#phase === "running") {
-      this.#clearTimer();
-      await this.#host.runtime.signalsDispatched();
-    }
-    // Cut short meanwhile (process.exit(), a second signal, the timeout): that path ends the process.
-    if (this.#phase === "running") this.#finish(trigger);
-    return completion;
-  }
-
-  /** The signal the process dies by: the trigger's (T4), or one that came during the sequence (T5′). */
-  #signalToDieBy(trigger: ExitReason): SignalName | undefined {
-    return this.#pendingSignal ?? (trigger.kind === "signal" ? trigger.signal : undefined);
-  }
-
-  /** T1's and T2's rule: an entry failed, so exit code 0 becomes 1. */
-  #failedMakesOne(code: number): number {
-    return this.#failed && code === 0 ? 1 : code;
-  }
-
-  /** The sequence ran to its end: end the process the way the trigger says. */
-  #finish(trigger: ExitReason): void {
-    const { core, runtime, diagnostics } = this.#host;
-    diagnostics.traceFinished(runtime.now() - this.#startedAt);
-    const signal = this.#signalToDieBy(trigger);
-    if (signal !== undefined) return this.#stopWorkers(signal);
-    switch (trigger.kind) {
-      case "drain": {
-        // Let the loop end by itself: the one exit that never truncates piped output.
-        this.#clearTimer();
-        this.#phase = "drained";
-        runtime.setExitCode(this.#failedMakesOne(this.#requestedCode ?? runtime.exitCode()));
-        return this.#syncListeners();
-      }
-      case "explicit":
-        if (trigger.code === undefined) {
-          this.#clearTimer();
-          this.#phase = "disposed";
-          core.disposed = true;
-          return this.#syncListeners();
-        }
-        return this.#endByExit(() => this.#failedMakesOne(this.#requestedCode ?? trigger.code ?? 0));
-      case "error":
-        return this.#endByError(trigger.error, () => this.#requestedCode ?? 1);
-      case "exit":
-      case "signal":
-        return; // T3 ends in #drainNow, T4 above
-    }
-  }
-
-  /**
-   * The main thread's entries are done and the process dies by `signal`: every worker thread's
-   * registry runs now (told by the runtime), awaited within the same deadline, then the signal.
-   */
-  #stopWorkers(signal: SignalName): void {
-    const workers = this.#workersStopped ? undefined : this.#host.runtime.stopWorkers(signal);
-    this.#workersStopped = true;
-    if (workers === undefined) return this.#endBySignal(signal);
-    this.#phase = "workers";
-    void workers.then(() => {
-      if (this.#phase === "workers") this.#endBySignal(signal);
-    });
-  }
-
-  #endBySignal(signal: SignalName): void {
-    this.#endWhenFlushed(() => this.#raise(signal));
-  }
-
-  #endByExit(code: () => number): void {
-    this.#endWhenFlushed(() => this.#host.runtime.exit(code()));
-  }
-
-  /**
-   * Ends the process once stdout and stderr are flushed. An entry registered meanwhile (by a
-   * timer an entry started, say) is not lost: it runs in another round of the same sequence,
-   * still bounded by its deadline, which stays armed until the end; after a sequence cut short,
-   * it is called synchronously.
-   */
-  #endWhenFlushed(end: () => void): void {
-    this.#phase = "ending";
-    void this.#host.runtime.flush(FLUSH_MS).then(() => {
-      if (this.#phase !== "ending") return; // raised meanwhile by another signal, or process.exit()
-      if (this.#host.core.entries.size > 0) {
-        if (this.#cutShort) {
-          this.#drain();
-        } else {
-          this.#phase = "running";
-          void this.#run(this.#trigger as ExitReason);
-          return;
-        }
-      }
-      this.#clearTimer();
-      end();
-    });
-  }
-
-  #endByError(error: unknown, code: () => number): void {
-    const { runtime } = this.#host;
-    if (!runtime.isMainThread) {
-      // A worker's error goes to its parent's `error` event, as without atexit.
-      this.#clearTimer();
-      this.#phase = "ending";
-      this.#uninstall();
-      return runtime.rethrow(error);
-    }
-    this.#endByExit(code);
-  }
-
-  /** Raises `signal` again with atexit's listeners gone, so the parent sees death by it. */
-  #raise(signal: SignalName): void {
-    if (this.#phase === "final") return;
-    this.#phase = "ending";
-    this.#raised = true;
-    this.#clearTimer();
-    this.#uninstall();
-    this.#host.runtime.raise(signal);
-  }
-
-  // ---- during the sequence ---------------------------------------------------
-
-  #requestCode(code: number | undefined): void {
-    if (code !== undefined) this.#requestedCode = code;
-  }
-
-  #signalDuringSequence(signal: SignalName): void {
-    if (this.#trigger?.kind === "signal" || this.#pendingSignal !== undefined) return this.#cutShortBySignal(signal);
-    // T5′: go on, bounded by the timeout (disposeAsync() had none), and die by the signal at the end.
-    this.#pendingSignal = signal;
-    if (this.#timer === undefined) this.#startTimer();
-  }
-
-  #uncaughtDuringSequence(error: unknown): void {
-    // Thrown by something an entry started: a failure of the sequence, not a new trigger.
-    this.#failed = true;
-    this.#host.diagnostics.uncaughtDuringCleanup(currentEntry(this.#host.core), error);
-  }
-
-  // ---- cut short ---------------------------------------------------------------
-
-  /** Calls every entry not yet run, synchronously (a process.exit() inside one records its code). */
-  #drain(): number {
-    this.#draining = true;
-    try {
-      return this.#host.runtime.interceptExit(() => drainSync(this.#host.core, this.#observer));
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /** A signal while output is flushed: what was registered meanwhile is called now, as at T5; then the signal. */
-  #signalWhileEnding(signal: SignalName): void {
-    if (this.#host.core.entries.size > 0) {
-      this.#cutShort = true;
-      this.#host.diagnostics.signalCutShort(signal, undefined, this.#drain());
-    }
-    this.#raise(signal);
-  }
-
-  /** T3 with no async sequence in progress (`fresh`), or for what was added while ending. */
-  #drainNow(code: number, fresh: boolean): void {
-    const { core, diagnostics, runtime } = this.#host;
-    const trigger: ExitReason = { kind: "exit", code };
-    const first = this.#trigger === undefined;
-    this.#trigger ??= trigger;
-    this.#phase = "final";
-    this.#clearTimer();
-    if (first) this.#host.started(trigger);
-    if (fresh) diagnostics.traceStarted(trigger, core.entries.size);
-    const startedAt = runtime.now();
-    diagnostics.exitCutShort(this.#drain());
-    if (fresh) diagnostics.traceFinished(runtime.now() - startedAt);
-  }
-
-  /** T3 while the async sequence runs: the entry being awaited cannot finish. */
-  #cutShortByExit(): void {
-    const { diagnostics, runtime } = this.#host;
-    this.#phase = "final";
-    this.#clearTimer();
-    diagnostics.exitCutShort(this.#drain());
-    diagnostics.traceFinished(runtime.now() - this.#startedAt);
-  }
-
-  /** What runs now, for the T5 and T7 lines: the entry, or the worker threads being waited for. */
-  #running(): Entry | string | undefined {
-    return this.#phase === "workers" ? this.#host.runtime.workersRunning() : currentEntry(this.#host.core);
-  }
-
-  /** T5: a second signal. */
-  #cutShortBySignal(signal: SignalName): void {
-    this.#cutShort = true;
-    const { diagnostics, runtime } = this.#host;
-    const running = this.#running();
-    this.#phase = "ending";
-    this.#clearTimer();
-    diagnostics.signalCutShort(signal, running, this.#drain());
-    diagnostics.traceFinished(runtime.now() - this.#startedAt);
-    this.#endBySignal(signal);
-  }
-
+/** Why entries are called synchronously, which decides the line that says so. */
+export type DrainWhy =
+  /** T3: `process.exit()`; the line names a signal atexit left to the application, if it did. */
+  | { readonly kind: "exit"; readonly stoodBack: State["stoodBack"] }
+  /** T5: a second signal; `workers` when the worker threads were being waited for. */
+  | { readonly kind: "signal"; readonly signal: SignalName; readonly workers: boolean }
   /** T7. */
-  #cutShortByTimeout(): void {
-    this.#cutShort = true;
-    const { diagnostics, runtime } = this.#host;
-    this.#timer = undefined;
-    this.#deadline = undefined;
-    const running = this.#running();
-    this.#phase = "ending";
-    diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
-    diagnostics.traceFinished(runtime.now() - this.#startedAt);
-    const trigger = this.#trigger as ExitReason;
-    const signal = this.#signalToDieBy(trigger);
-    if (signal !== undefined) return this.#endBySignal(signal);
-    if (trigger.kind === "error") return this.#endByError(trigger.error, () => 1);
-    this.#endByExit(() => 1);
-  }
+  | { readonly kind: "timeout"; readonly workers: boolean }
+  /** A signal while output was flushed: what was registered meanwhile. */
+  | { readonly kind: "signalWhileEnding"; readonly signal: SignalName }
+  /** Registered after the last drain (once the signal was raised again, or by another `exit` listener). */
+  | { readonly kind: "late" };
 
-  // ---- listeners and the deadline ----------------------------------------------
+/** How the process ends once the sequence is over: the last column of the README's exit table. */
+export type Ending =
+  | { readonly kind: "signal"; readonly signal: SignalName }
+  | { readonly kind: "code"; readonly code: number }
+  /** T1: the loop ends by itself, with this exit code. */
+  | { readonly kind: "drained"; readonly code: number }
+  /** `disposeAsync()`: the process goes on. */
+  | { readonly kind: "disposed" }
+  /** T6 in a worker thread: the error goes to the parent's `error` event, as without atexit. */
+  | { readonly kind: "rethrow"; readonly error: unknown };
 
-  #install(): void {
-    const { signals, catchErrors } = this.#host.options();
-    this.#host.runtime.install(this.#triggers, { signals, catchErrors });
-    this.#installed = true;
-  }
+export type Effect =
+  /** Publish the reason: `atexit.reason`, `atexit.signal` aborted, `exiting` resolved. */
+  | { readonly type: "publish"; readonly reason: ExitReason }
+  /** Print the uncaught error the runtime's way (T6 on the main thread). */
+  | { readonly type: "printUncaught"; readonly error: unknown }
+  | { readonly type: "uncaughtDuringCleanup"; readonly error: unknown }
+  | { readonly type: "traceStarted"; readonly reason: ExitReason }
+  | { readonly type: "traceFinished" }
+  | { readonly type: "traceEcho"; readonly signal: SignalName }
+  | { readonly type: "traceStoodBack"; readonly signal: SignalName; readonly listener: string }
+  /** One round of the disposal loop (the first waits for the reactions to `exiting`); then `roundDone`. */
+  | { readonly type: "round"; readonly first: boolean }
+  /** One more turn of the loop; then `settled`. */
+  | { readonly type: "settle" }
+  | { readonly type: "timer"; readonly on: boolean }
+  /** Call every entry not yet run, synchronously, and say why. */
+  | { readonly type: "drainSync"; readonly why: DrainWhy }
+  /** The same, after the code that registered the entry (the raise takes effect a moment later). */
+  | { readonly type: "drainSoon" }
+  /** Tell every worker thread's registry; then `workersDone`. */
+  | { readonly type: "stopWorkers"; readonly signal: SignalName }
+  /** Flush stdout and stderr; then `flushed`. */
+  | { readonly type: "flush" }
+  /** Take every listener off now (before the runtime acts as it would without atexit). */
+  | { readonly type: "uninstall" }
+  /** Raise the signal again with no listener of atexit's (nothing was registered). */
+  | { readonly type: "forward"; readonly signal: SignalName }
+  /** An uncaught error with nothing registered: as the runtime would handle it. */
+  | { readonly type: "crash"; readonly error: unknown; readonly origin: Events["error"]["origin"] }
+  | { readonly type: "end"; readonly ending: Ending }
+  | { readonly type: "setExitCode"; readonly code: number };
 
-  #uninstall(): void {
-    this.#host.runtime.uninstall();
-    this.#installed = false;
-  }
+export interface Step {
+  readonly state: State;
+  readonly effects: readonly Effect[];
+}
 
-  #startTimer(): void {
-    const { timeout } = this.#host.options();
-    if (timeout === Infinity) return;
-    this.#deadline = this.#host.runtime.now() + timeout;
-    this.#timer = setTimeout(() => this.#on("timeout", undefined), timeout);
-  }
+/** What the table needs to know of the process that does not change. */
+export interface Host {
+  readonly isMainThread: boolean;
+  /** The status the process really ends with for `code` (`code & 0xff` on POSIX). */
+  status(code: number): number;
+}
 
-  #clearTimer(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    this.#deadline = undefined;
+type Cell<E extends EventName> = (state: State, event: Extract<Event, { type: E }>, host: Host) => Step;
+type Row = { readonly [E in EventName]?: Cell<E> };
+
+const NOTHING: readonly Effect[] = [];
+const stay = (state: State): Step => ({ state, effects: NOTHING });
+const to = (state: State, phase: Phase, ...effects: Effect[]): Step => ({ state: { ...state, phase }, effects });
+
+// ---- how the process ends ------------------------------------------------------------------
+
+/**
+ * How the process ends now that the sequence is over (or was cut short): by the signal it dies
+ * by; by exit code 1 after a timeout; else as its trigger says, where a failure makes a status
+ * of 0 into 1 for T1 and T2 (README: "A failure is never a success").
+ */
+export function ending(state: State, host: Host): Ending {
+  const { trigger, phase, requestedCode } = state;
+  if (state.dieBy !== undefined) return { kind: "signal", signal: state.dieBy };
+  if (trigger === undefined || trigger.kind === "exit" || trigger.kind === "signal") return { kind: "code", code: 1 }; // unreachable: T3 ends in `final`, T4 by its signal
+  if (trigger.kind === "error") return host.isMainThread ? { kind: "code", code: phase.name === "cut" ? 1 : (requestedCode ?? 1) } : { kind: "rethrow", error: trigger.error };
+  if (phase.name === "cut") return { kind: "code", code: 1 };
+  if (trigger.kind === "dispose") return { kind: "disposed" };
+  const code = requestedCode ?? trigger.code;
+  const failedCode = state.failed && host.status(code) === 0 ? 1 : code;
+  return trigger.kind === "drain" ? { kind: "drained", code: failedCode } : { kind: "code", code: failedCode };
+}
+
+/** The public reason for a trigger: `disposeAsync()` is an `explicit` reason without a code. */
+export function reasonOf(trigger: Trigger): ExitReason {
+  return trigger.kind === "dispose" ? { kind: "explicit" } : trigger;
+}
+
+/** Whether the process listeners are wanted: while a sequence runs, or while there is something to run. */
+export function wantsListeners(state: State): boolean {
+  switch (state.phase.name) {
+    case "running":
+    case "settling":
+    case "workers":
+    case "ending":
+    case "cut":
+    case "final":
+      return true;
+    case "idle":
+    case "drained":
+      return state.occupied;
+    case "raised":
+    case "disposed":
+      return false;
   }
+}
+
+// ---- the cells -------------------------------------------------------------------------------
+
+/** A sequence starts: the deadline first (a first entry that hangs is caught too), then the reason, then the first round. */
+function start(state: State, trigger: Trigger, ...before: Effect[]): Step {
+  const reason = reasonOf(trigger);
+  const first = state.trigger === undefined;
+  const next: State = { ...state, trigger, failed: false, requestedCode: undefined, dieBy: trigger.kind === "signal" ? trigger.signal : undefined };
+  // A sequence after the first (entries added once a drain ended) keeps the first reason; disposeAsync() has no deadline.
+  const timer: Effect[] = trigger.kind === "dispose" ? [] : [{ type: "timer", on: true }];
+  const publish: Effect[] = first ? [{ type: "publish", reason }] : [];
+  return to({ ...next, timer: timer.length > 0 }, { name: "running" }, ...before, ...timer, { type: "traceStarted", reason }, ...publish, { type: "round", first: true });
+}
+
+const startDrain: Cell<"drain"> = (state, { code }) => start(state, { kind: "drain", code });
+const startExplicit: Cell<"explicit"> = (state, { code, current }) => start(state, { kind: "explicit", code: code ?? current });
+const startDispose: Cell<"dispose"> = (state) => start(state, { kind: "dispose" });
+
+function startBySignal(state: State, event: Events["signal"]): Step {
+  if (event.takenBy !== undefined) return standBack(state, event);
+  return start({ ...state, lastSignal: { signal: event.signal, at: event.at } }, { kind: "signal", signal: event.signal });
+}
+
+function startByError(state: State, { error, takenOver }: Events["error"], host: Host): Step {
+  if (takenOver) return stay(state);
+  const print: Effect[] = host.isMainThread ? [{ type: "printUncaught", error }] : [];
+  return start(state, { kind: "error", error }, ...print);
+}
+
+/** T3 with no async sequence in progress: every entry is called synchronously. */
+function exitNow(state: State, { code }: Events["exit"]): Step {
+  const trigger: Trigger = { kind: "exit", code };
+  const publish: Effect[] = state.trigger === undefined ? [{ type: "publish", reason: trigger }] : [];
+  const drain: Effect = { type: "drainSync", why: { kind: "exit", stoodBack: state.stoodBack } };
+  return to({ ...state, trigger: state.trigger ?? trigger, timer: false }, { name: "final" }, ...publish, { type: "traceStarted", reason: trigger }, drain, { type: "traceFinished" });
+}
+
+/** Cooperation: the application listens for this signal itself, so it is its to handle; said in the trace, and by the T3 line if it then exits. */
+function standBack(state: State, { signal, takenBy }: Events["signal"]): Step {
+  const listener = takenBy as string;
+  return { state: { ...state, stoodBack: { signal, listener } }, effects: [{ type: "traceStoodBack", signal, listener }] };
+}
+
+/** With nothing registered, a signal does what it does without atexit. */
+function signalAsTheRuntime(state: State, event: Events["signal"]): Step {
+  if (event.takenBy !== undefined) return stay(state);
+  return { state, effects: [{ type: "uninstall" }, { type: "forward", signal: event.signal }] };
+}
+
+function errorAsTheRuntime(state: State, { error, origin, takenOver }: Events["error"]): Step {
+  if (takenOver) return stay(state);
+  return { state, effects: [{ type: "uninstall" }, { type: "crash", error, origin }] };
+}
+
+/** `atexit.exit(code)` while a sequence runs: only the code the process ends with. */
+function requestCode(state: State, { code }: Events["explicit"]): Step {
+  return code === undefined ? stay(state) : stay({ ...state, requestedCode: code });
+}
+
+function entryFailed(state: State): Step {
+  return stay({ ...state, failed: true });
+}
+
+/** Thrown by something an entry started: a failure of the sequence, not a new trigger. */
+function uncaughtDuringCleanup(state: State, { error }: Events["error"]): Step {
+  return { state: { ...state, failed: true }, effects: [{ type: "uncaughtDuringCleanup", error }] };
+}
+
+/** A repeat of the signal acted on last, within ECHO_MS: a launcher's copy of the same Ctrl-C. */
+function isEcho(state: State, { signal, at }: Events["signal"]): boolean {
+  const last = state.lastSignal;
+  return last !== undefined && last.signal === signal && at - last.at < ECHO_MS;
+}
+
+/** A signal during the async sequence: T5 if it dies by a signal already, else T5′ (go on, die by it at the end). */
+function signalDuringSequence(state: State, event: Events["signal"]): Step {
+  if (event.takenBy !== undefined) return standBack(state, event);
+  if (isEcho(state, event)) return { state, effects: [{ type: "traceEcho", signal: event.signal }] };
+  if (state.dieBy !== undefined) return cutBySignal(state, event);
+  const next: State = { ...state, dieBy: event.signal, lastSignal: { signal: event.signal, at: event.at }, timer: true };
+  // disposeAsync() had no deadline: the signal's sequence is bounded by the timeout.
+  return { state: next, effects: state.timer ? NOTHING : [{ type: "timer", on: true }] };
+}
+
+/** The trace's last line, unless the entries were done already (the worker threads were being waited for). */
+function traceFinishedIfRunning(state: State): Effect[] {
+  return state.phase.name === "workers" ? [] : [{ type: "traceFinished" }];
+}
+
+/** T5: the rest is called synchronously, then death by the second signal. */
+function cutBySignal(state: State, { signal, at }: Events["signal"]): Step {
+  const why: DrainWhy = { kind: "signal", signal, workers: state.phase.name === "workers" };
+  const next: State = { ...state, dieBy: signal, lastSignal: { signal, at }, timer: false };
+  return to(next, { name: "cut", by: "signal" }, { type: "timer", on: false }, { type: "drainSync", why }, ...traceFinishedIfRunning(state), { type: "flush" });
+}
+
+/** T7: abandoned; the rest is called synchronously; then as the trigger says. */
+function cutByTimeout(state: State): Step {
+  const why: DrainWhy = { kind: "timeout", workers: state.phase.name === "workers" };
+  return to({ ...state, timer: false }, { name: "cut", by: "timeout" }, { type: "drainSync", why }, ...traceFinishedIfRunning(state), { type: "flush" });
+}
+
+/** T3 while the async sequence runs: the entry being awaited cannot finish; the rest is called now. */
+function cutByExit(state: State): Step {
+  const drain: Effect = { type: "drainSync", why: { kind: "exit", stoodBack: state.stoodBack } };
+  return to({ ...state, timer: false }, { name: "final" }, { type: "timer", on: false }, drain, { type: "traceFinished" });
+}
+
+/** T3 once the entries are done (the workers awaited, the output flushed): what was registered meanwhile is called now. */
+function exitWhileEnding(state: State): Step {
+  const drain: Effect = { type: "drainSync", why: { kind: "exit", stoodBack: state.stoodBack } };
+  return to({ ...state, timer: false }, { name: "final" }, { type: "timer", on: false }, drain);
+}
+
+/** A round ended: entries added after a joined run() ended get another; else the sequence is over. */
+function roundDone(state: State, _event: unknown, host: Host): Step {
+  if (state.occupied) return { state, effects: [{ type: "round", first: false }] };
+  // T1: every entry is done, so the deadline is over (T5′ arms it again); one turn lets a late signal in.
+  if (state.trigger?.kind === "drain") return to({ ...state, timer: false }, { name: "settling" }, { type: "timer", on: false }, { type: "settle" });
+  return finish(state, host);
+}
+
+/** The sequence ran to its end: a signal to die by waits for the worker threads first; else the end. */
+function finish(state: State, host: Host): Step {
+  const traced: Effect = { type: "traceFinished" };
+  if (state.dieBy !== undefined && !state.workersStopped) {
+    return to({ ...state, workersStopped: true }, { name: "workers" }, traced, { type: "stopWorkers", signal: state.dieBy });
+  }
+  const end = ending(state, host);
+  // The loop ends by itself, or the process goes on: nothing to flush.
+  if (end.kind === "drained" || end.kind === "disposed") return to({ ...state, timer: false }, { name: end.kind }, traced, { type: "timer", on: false }, { type: "end", ending: end });
+  if (end.kind === "rethrow") return to({ ...state, timer: false }, { name: "raised" }, traced, { type: "timer", on: false }, { type: "uninstall" }, { type: "end", ending: end });
+  return to(state, { name: "ending" }, traced, { type: "flush" });
+}
+
+const settled: Cell<"settled"> = (state, _event, host) => finish(state, host);
+const workersDone: Cell<"workersDone"> = (state) => to(state, { name: "ending" }, { type: "flush" });
+
+/**
+ * Output is flushed: the end. An entry registered meanwhile (by a timer an entry started, say) is
+ * not lost: after a full sequence it gets another round, still bounded by the deadline; after a
+ * sequence cut short it is called at once.
+ */
+function flushed(state: State, _event: unknown, host: Host): Step {
+  if (state.occupied && state.phase.name === "ending" && state.timer) return to(state, { name: "running" }, { type: "round", first: false });
+  // The deadline passed while the output was flushed: what is left cannot be awaited any more.
+  const why: DrainWhy = state.phase.name === "ending" ? { kind: "timeout", workers: false } : { kind: "late" };
+  return endNow(state, host, ...(state.occupied ? [{ type: "drainSync", why } as const] : []));
+}
+
+/** The deadline passed while the output is flushed: the end comes with the flush, but nothing more is awaited. */
+function deadlinePassed(state: State): Step {
+  return stay({ ...state, timer: false });
+}
+
+function endNow(state: State, host: Host, ...before: Effect[]): Step {
+  const end = ending(state, host);
+  const phase: Phase = { name: end.kind === "signal" || end.kind === "rethrow" ? "raised" : "final" };
+  const uninstall: Effect[] = phase.name === "raised" ? [{ type: "uninstall" }] : [];
+  return to({ ...state, timer: false }, phase, ...before, { type: "timer", on: false }, ...uninstall, { type: "end", ending: end });
+}
+
+/** A signal while output is flushed: what was registered meanwhile is called now, as at T5; then that signal. */
+function signalWhileEnding(state: State, event: Events["signal"], host: Host): Step {
+  if (event.takenBy !== undefined) return standBack(state, event);
+  if (isEcho(state, event)) return { state, effects: [{ type: "traceEcho", signal: event.signal }] };
+  const drain: Effect[] = state.occupied ? [{ type: "drainSync", why: { kind: "signalWhileEnding", signal: event.signal } }] : [];
+  return endNow({ ...state, dieBy: event.signal, lastSignal: { signal: event.signal, at: event.at } }, host, ...drain);
+}
+
+/** After the last drain: an entry registered by another `exit` listener is called at once. */
+function lateInFinal(state: State, { occupied }: Events["occupancy"]): Step {
+  return { state: { ...state, occupied }, effects: occupied ? [{ type: "drainSync", why: { kind: "exit", stoodBack: state.stoodBack } }] : NOTHING };
+}
+
+/** Once the signal was raised again (on Deno it takes effect a moment later): after the code that registered it. */
+function lateWhenRaised(state: State, { occupied }: Events["occupancy"]): Step {
+  return { state: { ...state, occupied }, effects: occupied ? [{ type: "drainSoon" }] : NOTHING };
+}
+
+const occupancy: Cell<"occupancy"> = (state, { occupied }) => stay({ ...state, occupied });
+
+function setCodeWhileExiting(state: State, { code }: Events["explicit"]): Step {
+  return { state, effects: code === undefined ? NOTHING : [{ type: "setExitCode", code }] };
+}
+
+/** `atexit.exit()` after `disposeAsync()`: nothing is left to run; the process ends with the code. */
+function exitDisposed(state: State, { code, current }: Events["explicit"]): Step {
+  return to(state, { name: "final" }, { type: "end", ending: { kind: "code", code: code ?? current } });
+}
+
+// ---- the table -------------------------------------------------------------------------------
+
+const idle: Row = {
+  occupancy,
+  drain: startDrain,
+  explicit: startExplicit,
+  dispose: startDispose,
+  signal: startBySignal,
+  error: startByError,
+  exit: exitNow,
+};
+
+/** During the async sequence and its last turn. */
+const sequence: Row = {
+  occupancy,
+  explicit: requestCode,
+  signal: signalDuringSequence,
+  error: uncaughtDuringCleanup,
+  exit: cutByExit,
+  timeout: cutByTimeout,
+  failed: entryFailed,
+};
+
+/**
+ * Each phase's row; an event missing from a row is ignored there (`dispose` while running joins
+ * the sequence in progress: the shell hands out its completion). Every pair is walked by
+ * test/unit/sequence.test.mjs.
+ */
+export const TABLE: { readonly [P in PhaseName | "absent"]: Row } = {
+  absent: {
+    occupancy,
+    explicit: startExplicit,
+    dispose: startDispose,
+    signal: signalAsTheRuntime,
+    error: errorAsTheRuntime,
+  },
+  idle,
+  drained: idle,
+  running: { ...sequence, roundDone },
+  settling: { ...sequence, settled },
+  workers: { ...sequence, exit: exitWhileEnding, workersDone },
+  ending: { occupancy, explicit: requestCode, signal: signalWhileEnding, error: uncaughtDuringCleanup, exit: exitWhileEnding, timeout: deadlinePassed, failed: entryFailed, flushed },
+  cut: { occupancy, signal: signalWhileEnding, error: uncaughtDuringCleanup, exit: exitWhileEnding, flushed },
+  final: { occupancy: lateInFinal, explicit: setCodeWhileExiting },
+  raised: { occupancy: lateWhenRaised },
+  disposed: {
+    occupancy,
+    explicit: exitDisposed,
+    signal: signalAsTheRuntime,
+    error: errorAsTheRuntime,
+  },
+};
+
+/** The table's row for a state: `idle` and `drained` with nothing registered are `absent`, as if atexit were not there. */
+export function row(state: State): PhaseName | "absent" {
+  const name = state.phase.name;
+  return (name === "idle" || name === "drained") && !state.occupied ? "absent" : name;
+}
+
+/** The next state and what to do, for one event. */
+export function transition(state: State, event: Event, host: Host): Step {
+  const cell = TABLE[row(state)][event.type] as Cell<EventName> | undefined;
+  return cell === undefined ? stay(state) : cell(state, event as never, host);
 }

@@ -14,12 +14,10 @@
 import type { ChildProcess } from "node:child_process";
 import type { Resource } from "../stack/entry.js";
 import { forceAfter, graceMs } from "./grace.js";
-import { disposesAsItsLibrary } from "./library-dispose.js";
+import { isNodesOwn, type Probe } from "./node-own.js";
 
 /** Without a deadline (a plain ExitStack, `timeout: Infinity`), a child gets this long after SIGTERM. */
 const GRACE_WITHOUT_DEADLINE_MS = 10_000;
-
-type Probe = Record<string, unknown>;
 
 function isChildProcess(value: Probe): value is Probe & ChildProcess {
   return typeof value.kill === "function" && typeof value.once === "function" && "exitCode" in value && "signalCode" in value && Array.isArray(value.spawnargs);
@@ -30,14 +28,17 @@ function isClusterWorker(value: Probe): boolean {
   return typeof value.isDead === "function" && typeof value.disconnect === "function" && typeof value.id === "number" && typeof value.process === "object" && value.process !== null;
 }
 
-/** The adapter for a child process or a cluster worker, or undefined. */
-export function childProcessResource(value: object): Resource | undefined {
+/**
+ * The adapter for a child process whose dispose method is Node's own, or for a cluster worker
+ * (which has none), or undefined: any other method is the one that runs.
+ */
+export function childProcessResource(value: object, method: unknown): Resource | undefined {
   const probe = value as Probe;
   if (isChildProcess(probe)) {
-    return disposesAsItsLibrary(value) ? childResource(value, probe, () => `ChildProcess ${probe.pid ?? "(not started)"} (${commandOf(probe)})`) : undefined;
+    return isNodesOwn("child", method) ? childResource(value, probe, () => `ChildProcess ${probe.pid ?? "(not started)"} (${commandOf(probe)})`) : undefined;
   }
-  if (isClusterWorker(probe) && isChildProcess(probe.process as Probe) && disposesAsItsLibrary(value)) {
-    const child = probe.process as ChildProcess;
+  const child = probe.process as Probe;
+  if (method === undefined && isClusterWorker(probe) && isChildProcess(child) && isNodesOwn("child", child[Symbol.dispose as never])) {
     return childResource(value, child, () => `cluster worker ${String(probe.id)} (pid ${child.pid ?? "?"})`);
   }
   return undefined;
@@ -46,30 +47,37 @@ export function childProcessResource(value: object): Resource | undefined {
 function childResource(target: object, child: ChildProcess, name: () => string): Resource {
   // Its exit, seen from use() on: Deno sets `signalCode` as soon as kill() is called, not at the exit.
   let exited = child.exitCode !== null || (child.signalCode !== null && !child.killed);
-  child.once("exit", () => (exited = true));
+  const onExit = (): void => {
+    exited = true;
+  };
+  child.once("exit", onExit);
+  const release = (): void => void child.removeListener("exit", onExit);
   const running = (): boolean => child.pid !== undefined && !exited && child.exitCode === null;
   return {
     target,
     name,
-    async dispose(deadline) {
-      if (!running()) return;
+    async dispose({ timeLeft }) {
+      if (!running()) return release();
       const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       // An unref'd child (the loop drained around it) must keep the loop alive while it is awaited.
       child.ref();
       child.kill("SIGTERM");
-      const cancel = forceAfter(graceMs(deadline, GRACE_WITHOUT_DEADLINE_MS), () => {
+      const cancel = forceAfter(graceMs(timeLeft, GRACE_WITHOUT_DEADLINE_MS), () => {
         if (running()) killHard(child);
       });
       try {
         await exit;
       } finally {
         cancel();
+        release();
       }
     },
     disposeNow() {
       if (running()) killHard(child);
+      release();
       return false;
     },
+    release,
   };
 }
 

@@ -12,59 +12,65 @@
  *   gets a GOAWAY, so its open streams finish and no new one starts);
  * - whatever is still open when the grace runs out (grace.ts) is destroyed, so
  *   the sequence's timeout never fires because of a socket;
- * - a server that is not running (never listened, EADDRINUSE, closed by the
- *   application) counts as closed: only its remaining responses are awaited.
+ * - a server that is not listening yet (`listen()` binds a moment later) is
+ *   closed as soon as it listens; one that never will (never listened,
+ *   EADDRINUSE, closed by the application) counts as closed.
  *
- * Recognised by what they can do, with types only from node:http, so nothing
- * is loaded: `http.Server`, `https.Server` (Express's `app.listen()` returns
- * one), the `http2` servers, and a Fastify instance, which is closed with its
- * own `close()` (so its hooks run) while its server is drained here.
+ * Node's own servers only (node-own.ts): `http.Server`, `https.Server`
+ * (Express's `app.listen()` returns one), the `http2` servers. A value whose own
+ * dispose method runs (a Fastify instance: its `close()`, so its hooks run)
+ * gets the Node server it holds in `server` drained alongside. What the drain
+ * attaches to the server comes off when the entry is disposed or removed.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Http2Server, Http2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import { resourceName } from "../stack/describe.js";
 import type { Resource } from "../stack/entry.js";
 import { forceAfter, graceMs } from "./grace.js";
-import { disposesAsItsLibrary } from "./library-dispose.js";
+import { isNodesOwn, looksLikeServer, type Probe } from "./node-own.js";
 
 type AnyServer = Server | Http2Server;
 
-/** Duck-typed members, read from values that may be anything (a throw is caught by resources/index.ts). */
-type Probe = Record<string, unknown>;
-
-function isServer(value: Probe): boolean {
-  return typeof value.listen === "function" && typeof value.close === "function" && typeof value.address === "function" && typeof value.prependListener === "function";
-}
-
 /** Node's HTTP/1 server API: http.Server, https.Server (closeIdleConnections since Node 18.2). */
 function isHttp1Server(value: Probe): value is Probe & Server {
-  return typeof value.closeIdleConnections === "function" && typeof value.closeAllConnections === "function" && isServer(value);
+  return typeof value.closeIdleConnections === "function" && typeof value.closeAllConnections === "function" && looksLikeServer(value);
 }
 
 /** Http2Server, Http2SecureServer: `updateSettings` is theirs alone. */
 function isHttp2Server(value: Probe): value is Probe & Http2Server {
-  return typeof value.updateSettings === "function" && isServer(value);
+  return typeof value.updateSettings === "function" && looksLikeServer(value);
 }
 
-/** A Fastify instance: a `server`, a `close()` that runs its onClose hooks, and its own hook API. */
-function isFastify(value: Probe): boolean {
-  return typeof value.addHook === "function" && typeof value.inject === "function" && typeof value.close === "function" && typeof value.server === "object" && value.server !== null;
-}
-
-/** The adapter for an HTTP server or a Fastify instance, or undefined. */
-export function httpResource(value: object): Resource | undefined {
-  const probe = value as Probe;
-  if (isHttp1Server(probe)) return disposesAsItsLibrary(value) ? serverResource(value, new Http1Drain(probe)) : undefined;
-  if (isHttp2Server(probe)) return disposesAsItsLibrary(value) ? serverResource(value, new Http2Drain(probe)) : undefined;
-  // Fastify's [Symbol.asyncDispose] is its own property, Fastify's close(), which the adapter calls.
-  if (isFastify(probe)) {
-    const server = probe.server as Probe;
-    const drain = isHttp1Server(server) ? new Http1Drain(server) : isHttp2Server(server) ? new Http2Drain(server) : undefined;
-    if (drain === undefined) return undefined;
-    // Closed whether it listened or not, with its own close(): its onClose hooks must run.
-    return serverResource(value, drain, { kind: "Fastify instance", close: () => (probe.close as () => Promise<unknown>).call(value) });
-  }
+/** The drain for one of Node's own HTTP servers, or undefined. */
+function drainOf(value: Probe): Drain | undefined {
+  if (!isNodesOwn("server", value[Symbol.asyncDispose as never])) return undefined;
+  if (isHttp1Server(value)) return new Http1Drain(value);
+  if (isHttp2Server(value)) return new Http2Drain(value);
   return undefined;
+}
+
+/** A Fastify instance, for its name: a `server`, a `close()` that runs its onClose hooks, and its own hook API. */
+function isFastify(value: Probe): boolean {
+  return typeof value.addHook === "function" && typeof value.inject === "function";
+}
+
+/**
+ * The adapter for `value` with its dispose method `method`: one of Node's own HTTP servers, or a
+ * value whose own method runs while the Node server in its `server` is drained; else undefined.
+ */
+export function httpResource(value: object, method: unknown): Resource | undefined {
+  const probe = value as Probe;
+  if (method === probe[Symbol.asyncDispose as never]) {
+    const drain = drainOf(probe);
+    if (drain !== undefined) return serverResource(value, drain);
+  }
+  if (typeof method !== "function" || typeof probe.server !== "object" || probe.server === null) return undefined;
+  const drain = drainOf(probe.server as Probe);
+  if (drain === undefined) return undefined;
+  const kind = isFastify(probe) ? "Fastify instance" : resourceName(value);
+  // Closed with the method the application (or its framework) wrote, whether it listened or not: its hooks must run.
+  return serverResource(value, drain, { kind, close: () => (method as () => unknown).call(value) });
 }
 
 /** How the socket side of a drain is done, for one kind of server. */
@@ -75,19 +81,23 @@ interface Drain {
   drain(): Promise<void>;
   /** Destroys every connection still open. Returns whether any response was cut. */
   force(): boolean;
+  /** Takes off the listener it put on the server. */
+  release(): void;
 }
 
 /** A framework around the server, closed its own way (Fastify). */
 interface Owner {
   readonly kind: string;
-  close(): Promise<unknown>;
+  close(): unknown;
 }
+
+/** How long a server that is not listening yet is given to finish binding (its address lookup: a turn for an IP, the resolver's time for a name). */
+const BIND_WAIT_MS = 100;
 
 function serverResource(target: object, drain: Drain, owner?: Owner): Resource {
   const { server } = drain;
   const kind = owner?.kind ?? drain.kind;
-  // A server that is not running counts as closed: closing it would fail with ERR_SERVER_NOT_RUNNING.
-  const close = (): Promise<unknown> | undefined => (owner !== undefined ? owner.close() : server.listening ? closeServer(server) : undefined);
+  const close = (): Promise<unknown> | undefined => (owner !== undefined ? Promise.resolve(owner.close()) : closeServer(server));
   // The last address seen: a stuck server is named by where it listened, closed as it is by then.
   let address = addressOf(server);
   return {
@@ -96,29 +106,54 @@ function serverResource(target: object, drain: Drain, owner?: Owner): Resource {
       address = addressOf(server) ?? address;
       return address === undefined ? `${kind} (not listening)` : `${kind} ${address}`;
     },
-    async dispose(deadline) {
+    async dispose({ timeLeft }) {
       address = addressOf(server) ?? address;
-      const cancel = forceAfter(graceMs(deadline, Infinity), () => drain.force());
+      const cancel = forceAfter(graceMs(timeLeft, Infinity), () => drain.force());
       try {
         await Promise.all([close(), drain.drain()]);
       } finally {
         cancel();
+        drain.release();
       }
     },
     disposeNow() {
       close()?.then(undefined, () => {});
       // Responses in flight are cut; a framework's close hooks cannot run now.
-      return drain.force() || owner !== undefined;
+      const cut = drain.force() || owner !== undefined;
+      drain.release();
+      return cut;
     },
+    release: () => drain.release(),
   };
 }
 
-/** `server.close()` as a promise; a server that stopped meanwhile counts as closed. */
+/**
+ * `server.close()` as a promise. A server that is not listening may be about to (`listen()` binds
+ * a moment later): it is closed as soon as it listens, waited for a little, and otherwise counts
+ * as closed, as one that stopped meanwhile does.
+ */
 function closeServer(server: AnyServer): Promise<void> {
+  if (!server.listening) return closeWhenListening(server);
   return new Promise((resolve, reject) => {
     server.close((error?: Error) => {
       if (error === undefined || (error as NodeJS.ErrnoException).code === "ERR_SERVER_NOT_RUNNING") resolve();
       else reject(error);
+    });
+  });
+}
+
+/**
+ * A server disposed before it listens is never left to start afterwards: whenever it does listen,
+ * it is closed at once (that listener stays: it is what keeps the server closed). The dispose
+ * waits for that for BIND_WAIT_MS, so that a `listen()` just called is closed before it ends.
+ */
+function closeWhenListening(server: AnyServer): Promise<void> {
+  return new Promise((resolve) => {
+    const waited = setTimeout(resolve, BIND_WAIT_MS);
+    waited.unref?.();
+    server.once("listening", () => {
+      clearTimeout(waited);
+      server.close(() => resolve());
     });
   });
 }
@@ -174,16 +209,21 @@ class Http1Drain implements Drain {
   /** The responses the drain waits for. */
   readonly #inFlight = new Pending<ServerResponse>();
   #draining = false;
+  readonly #onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    if (this.#draining) return this.#follow(response);
+    const { socket } = request;
+    if (!this.#latest.has(socket)) socket.once("close", () => this.#latest.delete(socket));
+    this.#latest.set(socket, response);
+  };
 
   constructor(server: Server) {
     this.server = server;
     this.kind = typeof (server as unknown as Probe).addContext === "function" ? "https.Server" : "http.Server";
-    server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => {
-      if (this.#draining) return this.#follow(response);
-      const { socket } = request;
-      if (!this.#latest.has(socket)) socket.once("close", () => this.#latest.delete(socket));
-      this.#latest.set(socket, response);
-    });
+    server.prependListener("request", this.#onRequest);
+  }
+
+  release(): void {
+    this.server.removeListener("request", this.#onRequest);
   }
 
   drain(): Promise<void> {
@@ -221,15 +261,20 @@ class Http2Drain implements Drain {
   readonly kind: string;
   readonly #sessions = new Pending<Http2Session>();
   #draining = false;
+  readonly #onSession = (session: Http2Session): void => {
+    this.#sessions.add(session);
+    session.once("close", () => this.#sessions.delete(session));
+    if (this.#draining) session.close();
+  };
 
   constructor(server: Http2Server) {
     this.server = server;
     this.kind = typeof (server as unknown as Probe).addContext === "function" ? "http2.Http2SecureServer" : "http2.Http2Server";
-    server.prependListener("session", (session: Http2Session) => {
-      this.#sessions.add(session);
-      session.once("close", () => this.#sessions.delete(session));
-      if (this.#draining) session.close();
-    });
+    server.prependListener("session", this.#onSession);
+  }
+
+  release(): void {
+    this.server.removeListener("session", this.#onSession);
   }
 
   drain(): Promise<void> {

@@ -15,9 +15,7 @@
  */
 import type { Resource } from "../stack/entry.js";
 import { resourceName } from "../stack/describe.js";
-import { disposesAsItsLibrary } from "./library-dispose.js";
-
-type Probe = Record<string, unknown>;
+import type { Probe } from "./node-own.js";
 
 interface LogStream {
   flush(callback: (error?: Error | null) => void): void;
@@ -62,10 +60,10 @@ function ended(stream: Emitter & { end(): void }): Promise<void> {
   });
 }
 
-/** The adapter for a buffered log destination, or undefined. */
+/** The adapter for a buffered log destination (which has no dispose method of its own), or undefined. */
 export function logStreamResource(value: object): Resource | undefined {
   const probe = value as Probe;
-  if (!isLogStream(probe) || !disposesAsItsLibrary(value)) return undefined;
+  if (!isLogStream(probe)) return undefined;
   const stream = probe;
   return {
     target: value,
@@ -86,5 +84,6 @@ export function logStreamResource(value: object): Resource | undefined {
       if (isTransport(probe)) probe.end();
       return false;
     },
+    release() {}, // nothing is attached to it until it is disposed
   };
 }

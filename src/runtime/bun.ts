@@ -13,8 +13,9 @@
  *   only if it has that shape (a private internal: the last resort SPEC §3
  *   allows, feature-detected, and tested by the 1 MiB scenarios).
  */
-import type { InstallOptions, Triggers } from "./types.js";
+import type { Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
+import { ignoredAtStart, runtimeSignalProblem } from "./signals.js";
 
 declare const Bun: { version: string };
 
@@ -32,12 +33,20 @@ function nativeSink(stream: NodeJS.WriteStream): NativeSink | undefined {
 }
 
 export class BunRuntime extends NodeRuntime {
-  protected override installMore(triggers: Triggers, options: InstallOptions): void {
-    if (!options.catchErrors) return;
-    this.listen("unhandledRejection", (reason: unknown) => {
-      if (this.foreignListeners("unhandledRejection") > 0) return; // the application handles it
+  protected override installMore(triggers: Triggers, catchErrors: boolean): void {
+    if (!catchErrors) return;
+    this.on("unhandledRejection", (reason: unknown) => {
+      if (this.foreignListeners("unhandledRejection").length > 0) return; // the application handles it
       triggers.error(reason, "unhandledRejection");
     });
+  }
+
+  protected override ignoredAtStart(): ReadonlySet<string> {
+    return ignoredAtStart();
+  }
+
+  override signalProblem(name: string): string | undefined {
+    return runtimeSignalProblem("bun", name) ?? super.signalProblem(name);
   }
 
   override async flush(maxMs: number): Promise<void> {

@@ -14,23 +14,44 @@
  *   synchronous part runs, from `exit`.
  * - A signal delivered while a listener was there but dispatched after it
  *   was removed is dropped. Listeners released at the next turn lost the
- *   signal sent right after the last scope closed; released after Node's quiet
- *   period (runtime/node.ts), that signal finds them, as on Node.
+ *   signal sent right after the last scope closed; under load, Deno has taken
+ *   over 40 ms to dispatch one (1 in 40 sent 40 ms before the removal was lost
+ *   at a load average of 10 on 2 cores), so the quiet period is as long as the
+ *   SPEC allows (`quietMs`), and the rare loss past it is a limit of Deno's.
+ * - A signal raised again just after its last listener went can be dropped: `forward` (and so
+ *   `raise`) raises it again until it takes effect.
  * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
  *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
  *   atexit): a re-raised signal would end the process as a crash.
  */
-import type { InstallOptions, Triggers } from "./types.js";
+import type { Triggers } from "./types.js";
 import { format, NodeRuntime } from "./node.js";
-import { signalNumber } from "./signals.js";
+import { ignoredAtStart, runtimeSignalProblem, signalNumber } from "./signals.js";
 
 declare const Deno: {
   permissions: { querySync(descriptor: { name: "env"; variable: string }): { state: string } };
 };
 
 export class DenoRuntime extends NodeRuntime {
-  protected override installMore(triggers: Triggers, _options: InstallOptions): void {
-    this.listenGlobal("unload", () => triggers.exit(this.exitCode()));
+  protected override installMore(triggers: Triggers, _catchErrors: boolean): void {
+    this.onGlobal("unload", () => triggers.exit(this.exitCode()));
+  }
+
+  protected override ignoredAtStart(): ReadonlySet<string> {
+    return ignoredAtStart();
+  }
+
+  override signalProblem(name: string): string | undefined {
+    return runtimeSignalProblem("deno", name) ?? super.signalProblem(name);
+  }
+
+  /**
+   * A signal delivered while a listener was there but dispatched after it was removed is dropped:
+   * Deno's dispatch of a signal has taken over 20 ms on a loaded machine, so its listeners stay
+   * 24 to 48 ms, as long as the SPEC's 50 ms allows, not Node's 10 to 20.
+   */
+  protected override get quietMs(): number {
+    return 24;
   }
 
   override env(name: string): string | undefined {
@@ -57,14 +78,22 @@ export class DenoRuntime extends NodeRuntime {
     if (!this.isMainThread) return;
     if (process.pid === 1) return this.exit(128 + signalNumber(signal));
     this.forward(signal);
-    // Deno puts a signal's default action back a moment after its last listener goes: under load the
-    // raise can come first and be dropped. Raise again while the process lives on (at once on the
-    // next timer turn, then every 10 ms for half a second), then end as a container runtime reports
-    // death by the signal. Soon, because abandoned entries could otherwise go on logging meanwhile.
+  }
+
+  /**
+   * Deno puts a signal's default action back a moment after its last listener goes: under load the
+   * raise can come first and be dropped (with nothing registered as much as at the end of a
+   * sequence). Raise again while the process lives on (at once on the next timer turn, then every
+   * 10 ms for half a second), then end as a container runtime reports death by the signal. Soon,
+   * because abandoned entries could otherwise go on logging meanwhile.
+   */
+  override forward(signal: string): void {
+    if (!this.isMainThread) return;
+    super.forward(signal);
     let attempts = 0;
     const again = (): void => {
       if (++attempts > 50) return this.exit(128 + signalNumber(signal));
-      this.forward(signal);
+      super.forward(signal);
       setTimeout(again, 10);
     };
     setTimeout(again, 0);

@@ -6,8 +6,8 @@
  * while the registry calls entries synchronously from the `exit` event, where
  * Node would otherwise end the process at once and skip the remaining entries.
  */
-import { signalNumber } from "./signals.js";
-import type { InstallOptions, Runtime, Triggers } from "./types.js";
+import { signalNumber, signalProblem as platformSignalProblem } from "./signals.js";
+import type { Listening, Runtime, Triggers } from "./types.js";
 import { MainThreadLink, WorkerRegistries } from "./workers.js";
 
 /** Thrown by the intercepted `process.exit()` to unwind the entry that called it. */
@@ -25,7 +25,7 @@ const exitInsideEntry = function exit(code?: number | string | null): never {
   throw interceptedExit;
 } as typeof process.exit;
 
-/** How long the registry must stay empty before its listeners go (see `release`). */
+/** How long the registry must stay empty before its listeners go (see `#release`). */
 export const QUIET_MS = 10;
 
 /** Set once a write to stderr failed: diagnostics then have nowhere to go. */
@@ -35,7 +35,45 @@ let listeningToStderr = false;
 /** A listener this runtime added, and how to take it off again. */
 interface Installed {
   readonly event: string;
+  readonly listener: Listener;
   readonly remove: () => void;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** `/app/server.mjs:3:9` from a stack frame (`    at f (file:///app/server.mjs:3:9)`). */
+function frameLocation(frame: string): string | undefined {
+  const location = /\(([^()]+:\d+:\d+)\)$/.exec(frame)?.[1] ?? /at ([^ ()]+:\d+:\d+)$/.exec(frame)?.[1];
+  return location?.replace(/^file:\/\//, "");
+}
+
+let ownFile: string | undefined;
+/** This file (or the bundle it is in), as its own frames name it. */
+function thisFile(): string | undefined {
+  return (ownFile ??= frameLocation(new Error().stack?.split("\n")[1] ?? "")?.replace(/:\d+:\d+$/, ""));
+}
+
+/** The application's frame in the stack of a `newListener` event: the first outside the runtime's own modules and this file. */
+function callSite(stack: string | undefined): string | undefined {
+  const own = thisFile();
+  for (const frame of (stack ?? "").split("\n").slice(1)) {
+    const location = frameLocation(frame);
+    if (location === undefined || /^(node|ext|bun):/.test(location) || (own !== undefined && location.startsWith(own))) continue;
+    return location;
+  }
+  return undefined;
+}
+
+/** `onSigterm (app.mjs:3:9)`, `an anonymous function (app.mjs:3:9)`, `onSigterm`. */
+function describeListener(listener: Listener, addedAt: string | undefined): string {
+  let name: unknown;
+  try {
+    name = listener.name;
+  } catch {
+    name = undefined;
+  }
+  const named = typeof name === "string" && name !== "" ? name : "an anonymous function";
+  return addedAt === undefined ? named : `${named} (${addedAt})`;
 }
 
 function builtin<T>(id: string): T {
@@ -67,11 +105,15 @@ export class NodeRuntime implements Runtime {
   #isMainThread: boolean | undefined;
   #installed: Installed[] = [];
   /** What the listeners in #installed were added for. */
-  #options: InstallOptions | undefined = undefined;
-  /** Armed by `release`; #released: the listeners are not needed now; #reused: they were again since. */
-  #releasing: ReturnType<typeof setTimeout> | undefined = undefined;
-  #released = false;
-  #reused = false;
+  #wanted: Listening | undefined = undefined;
+  /** Armed once the listeners are no longer wanted; #unwanted: they are not now; #wantedAgain: they were since the timer was armed. */
+  #quietPeriod: ReturnType<typeof setTimeout> | undefined = undefined;
+  #unwanted = false;
+  #wantedAgain = false;
+  /** Where the application added each listener of a signal atexit listens for, seen while atexit listens (`newListener`). */
+  readonly #addedAt = new WeakMap<Listener, string>();
+  /** Signals ignored when the process started, read once before the first listener changes that. */
+  #ignored: ReadonlySet<string> | undefined = undefined;
 
   /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
   #workers: WorkerRegistries | undefined = undefined;
@@ -88,59 +130,94 @@ export class NodeRuntime implements Runtime {
       (process.abort as { name?: unknown } | undefined)?.name === "abort" || builtin<typeof import("node:worker_threads")>("node:worker_threads").isMainThread);
   }
 
-  install(triggers: Triggers, options: InstallOptions): void {
-    if (this.#released) {
-      this.#released = false;
-      this.#reused = true;
+  listen(wanted: Listening | undefined): void {
+    if (wanted === undefined) return this.#release();
+    if (this.#unwanted) {
+      this.#unwanted = false;
+      this.#wantedAgain = true;
     }
-    const current = this.#options;
-    if (current !== undefined && current.catchErrors === options.catchErrors && current.signals === options.signals) return;
+    const current = this.#wanted;
+    if (current !== undefined && current.triggers === wanted.triggers && current.catchErrors === wanted.catchErrors && current.signals === wanted.signals) return;
     this.uninstall();
-    this.#options = options;
-    this.listen("beforeExit", () => triggers.drain());
-    this.listen("exit", (code: number) => triggers.exit(code));
-    if (options.catchErrors) {
-      this.listen("uncaughtException", (error: unknown, origin?: string) => triggers.error(error, origin === "unhandledRejection" ? "unhandledRejection" : "uncaughtException"));
+    this.#install(wanted);
+  }
+
+  #install(wanted: Listening): void {
+    const { triggers, signals, catchErrors } = wanted;
+    this.#wanted = wanted;
+    this.on("beforeExit", () => triggers.drain());
+    // First, whenever it was added: another `exit` listener that calls process.exit() makes Node
+    // skip every listener after it, and atexit's entries must not be among them.
+    this.on("exit", (code: number) => triggers.exit(code), { prepend: true });
+    if (catchErrors) {
+      this.on("uncaughtException", (error: unknown, origin?: string) => triggers.error(error, origin === "unhandledRejection" ? "unhandledRejection" : "uncaughtException"));
     }
     // A worker's signal comes from the main thread, through the link, once the main thread's own
     // entries are done; it listens for none itself (Node never calls them there; Deno would).
     if (this.isMainThread) {
-      for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
+      const ignored = (this.#ignored ??= this.ignoredAtStart());
+      const taken = signals.filter((signal) => !ignored.has(signal));
+      for (const signal of taken) this.on(signal, () => triggers.signal(signal));
+      if (taken.length > 0) this.on("newListener", (event: string | symbol, listener: Listener) => this.#noteAddedAt(taken, event, listener));
       this.#workers ??= new WorkerRegistries();
       const workers = this.#workers;
-      this.listen("worker", (worker: import("node:worker_threads").Worker) => workers.watch(worker));
+      this.on("worker", (worker: import("node:worker_threads").Worker) => workers.watch(worker));
     } else {
       this.#mainThread = new MainThreadLink((signal) => triggers.signal(signal));
     }
-    this.installMore(triggers, options);
+    this.installMore(triggers, catchErrors);
+  }
+
+  /** Where the application adds its own listener for a signal atexit listens for: the T3 line can then say where it is. */
+  #noteAddedAt(signals: readonly string[], event: string | symbol, listener: Listener): void {
+    if (typeof event !== "string" || !signals.includes(event) || this.#adding) return;
+    const site = callSite(new Error().stack);
+    if (site !== undefined) this.#addedAt.set(listener, site);
+  }
+
+  /**
+   * Signals whose disposition was "ignore" when the process started (`nohup` ignores SIGHUP): they
+   * stay ignored, as without atexit. Node puts every disposition back to the default at start-up,
+   * so there are none on Node; Bun and Deno keep them (runtime/bun.ts, deno.ts).
+   */
+  protected ignoredAtStart(): ReadonlySet<string> {
+    return NONE;
   }
 
   /** Where a runtime needs more listeners than Node's (Bun, Deno). */
-  protected installMore(_triggers: Triggers, _options: InstallOptions): void {}
+  protected installMore(_triggers: Triggers, _catchErrors: boolean): void {}
+
+  #adding = false;
 
   /** Adds a process listener that `uninstall` removes. */
-  protected listen(event: string, listener: Listener): void {
-    process.on(event, listener);
-    this.#installed.push({ event, remove: () => process.removeListener(event, listener) });
+  protected on(event: string, listener: Listener, { prepend = false }: { prepend?: boolean } = {}): void {
+    this.#adding = true;
+    try {
+      if (prepend) process.prependListener(event as "exit", listener);
+      else process.on(event as "exit", listener);
+    } finally {
+      this.#adding = false;
+    }
+    this.#installed.push({ event, listener, remove: () => process.removeListener(event, listener) });
   }
 
   /** Adds a `globalThis` event listener that `uninstall` removes. */
-  protected listenGlobal(event: string, listener: () => void): void {
+  protected onGlobal(event: string, listener: () => void): void {
     const target = globalThis as unknown as EventTarget;
     target.addEventListener(event, listener);
-    this.#installed.push({ event: `global:${event}`, remove: () => target.removeEventListener(event, listener) });
+    this.#installed.push({ event: `global:${event}`, listener, remove: () => target.removeEventListener(event, listener) });
   }
 
   uninstall(): void {
-    if (this.#releasing !== undefined) {
-      clearTimeout(this.#releasing);
-      this.#releasing = undefined;
+    if (this.#quietPeriod !== undefined) {
+      clearTimeout(this.#quietPeriod);
+      this.#quietPeriod = undefined;
     }
-    this.#released = false;
-    this.#reused = false;
+    this.#unwanted = false;
+    this.#wantedAgain = false;
     for (const { remove } of this.#installed) remove();
     this.#installed.length = 0;
-    this.#options = undefined;
+    this.#wanted = undefined;
     this.#mainThread?.close();
     this.#mainThread = undefined;
   }
@@ -156,44 +233,57 @@ export class NodeRuntime implements Runtime {
   /**
    * Once the registry has stayed empty for QUIET_MS (one to two periods), not at once: a scope per
    * request would otherwise add and remove three signal handlers per request (≈ 10 µs). One timer
-   * per period; a request only flips #reused. A trigger meanwhile is handled as without atexit.
+   * per period; a request only flips #wantedAgain. A trigger meanwhile is handled as without atexit.
    */
-  release(): void {
+  #release(): void {
     if (this.#installed.length === 0) return;
-    this.#released = true;
-    if (this.#releasing !== undefined) return;
-    this.#releasing = setTimeout(() => this.#quietPeriodEnded(), QUIET_MS);
-    this.#releasing.unref();
+    this.#unwanted = true;
+    if (this.#quietPeriod !== undefined) return;
+    this.#quietPeriod = setTimeout(() => this.#quietPeriodEnded(), this.quietMs);
+    this.#quietPeriod.unref();
+  }
+
+  /** The quiet period: the listeners go one to two of these after the registry emptied (the SPEC allows 50 ms). */
+  protected get quietMs(): number {
+    return QUIET_MS;
   }
 
   #quietPeriodEnded(): void {
-    if (!this.#released) {
-      this.#releasing = undefined;
-    } else if (this.#reused) {
-      this.#reused = false;
-      this.#releasing?.refresh();
+    if (!this.#unwanted) {
+      this.#quietPeriod = undefined;
+    } else if (this.#wantedAgain) {
+      this.#wantedAgain = false;
+      this.#quietPeriod?.refresh();
     } else {
       this.uninstall();
     }
   }
 
-  #ours(event: string): number {
-    let count = 0;
-    for (const installed of this.#installed) if (installed.event === event) count++;
-    return count;
-  }
-
   /** Listeners of a process event that are not atexit's. */
-  protected foreignListeners(event: string): number {
-    return process.listenerCount(event) - this.#ours(event);
+  protected foreignListeners(event: string): Listener[] {
+    const ours = new Set<Listener>();
+    for (const installed of this.#installed) if (installed.event === event) ours.add(installed.listener);
+    return (process.listeners(event as "exit") as Listener[]).filter((listener) => !ours.has(listener));
   }
 
-  signalTakenOver(signal: string): boolean {
-    return this.foreignListeners(signal) - signalExitListeners() > 0;
+  signalTakenBy(signal: string): string | undefined {
+    const foreign = this.foreignListeners(signal);
+    if (foreign.length - signalExitListeners() <= 0) return undefined;
+    // signal-exit's are added when it loads, usually first: the application's is the latest.
+    const listener = foreign[foreign.length - 1] as Listener;
+    return describeListener(listener, this.#addedAt.get(listener));
   }
 
   errorsTakenOver(): boolean {
-    return this.foreignListeners("uncaughtException") > 0;
+    return this.foreignListeners("uncaughtException").length > 0;
+  }
+
+  signalProblem(name: string): string | undefined {
+    return platformSignalProblem(name);
+  }
+
+  exitStatus(code: number): number {
+    return process.platform === "win32" ? code >>> 0 : code & 0xff;
   }
 
   interceptExit<T>(body: () => T): T {

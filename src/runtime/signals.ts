@@ -57,6 +57,46 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ["SIGUSR1", "Node.js starts its inspector on it instead of ending the process"],
 ]);
 
+/** What Bun and Deno cannot do with a signal Node takes (measured on Bun 1.4.5 and Deno 2.9.6; README, "Runtime notes"). */
+const REFUSED_BY_RUNTIME: Readonly<Record<"bun" | "deno", ReadonlyMap<string, string>>> = {
+  bun: new Map([
+    ["SIGSTKFLT", "Bun cannot raise it again (process.kill throws \"Unknown signal\")"],
+    ["SIGPOLL", "Bun cannot raise it again (process.kill throws \"Unknown signal\")"],
+    ["SIGPWR", "Bun cannot raise it again (process.kill throws \"Unknown signal\")"],
+  ]),
+  deno: new Map([
+    ["SIGSTKFLT", "Deno panics when it is raised"],
+    ["SIGPWR", "Deno panics when it is raised"],
+    ["SIGIO", "Deno keeps ignoring it once its listener is gone, so raising it again would not end the process"],
+    ["SIGPOLL", "Deno keeps ignoring it once its listener is gone, so raising it again would not end the process"],
+  ]),
+};
+
+/** Why `name` cannot be in `signals` on Bun or Deno beyond Node's reasons, or undefined. */
+export function runtimeSignalProblem(runtime: "bun" | "deno", name: string): string | undefined {
+  return REFUSED_BY_RUNTIME[runtime].get(name);
+}
+
+/**
+ * The signals whose disposition was "ignore" when this process started (`nohup` ignores SIGHUP),
+ * from Linux's /proc/self/status (`SigIgn`, a hex mask, bit n - 1 for signal n); none elsewhere.
+ * Read before atexit adds its first listener, which changes the disposition.
+ */
+export function ignoredAtStart(): ReadonlySet<string> {
+  let mask: bigint;
+  try {
+    const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
+    const line = /^SigIgn:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "latin1"))?.[1];
+    if (line === undefined) return new Set();
+    mask = BigInt(`0x${line}`);
+  } catch {
+    return new Set(); // not Linux
+  }
+  const ignored = new Set<string>();
+  for (const [name, number] of Object.entries(platformSignals())) if (number > 0 && (mask >> BigInt(number - 1)) & 1n) ignored.add(name);
+  return ignored;
+}
+
 function platformSignals(): Readonly<Record<string, number>> {
   return (process.getBuiltinModule("node:os") as typeof import("node:os")).constants.signals;
 }

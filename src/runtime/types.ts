@@ -1,6 +1,6 @@
 /**
- * What the registry needs from a runtime. One implementation per runtime
- * (node.ts, …); the registry never asks which runtime it is on.
+ * What the termination shell needs from a runtime. One implementation per
+ * runtime (node.ts, …); the process layer never asks which runtime it is on.
  */
 
 /** The process events the registry acts on, as the runtime reports them. */
@@ -15,7 +15,9 @@ export interface Triggers {
   error(error: unknown, origin: "uncaughtException" | "unhandledRejection"): void;
 }
 
-export interface InstallOptions {
+/** The listeners wanted: where to report, and for which signals and errors. */
+export interface Listening {
+  readonly triggers: Triggers;
   readonly signals: readonly string[];
   readonly catchErrors: boolean;
 }
@@ -23,18 +25,22 @@ export interface InstallOptions {
 export interface Runtime {
   /** This thread receives signals (main thread), or not (a worker). */
   readonly isMainThread: boolean;
-  /** Adds the process listeners (one per event, whatever the number of entries); keeps those already there for the same options. */
-  install(triggers: Triggers, options: InstallOptions): void;
+  /**
+   * The listeners wanted now (one per event, whatever the number of entries), or none. The runtime
+   * owns what is installed: it keeps listeners already there for the same options, and takes them
+   * off now or a moment later, as it allows (a request meanwhile keeps them).
+   */
+  listen(wanted: Listening | undefined): void;
+  /** Takes every listener off, now (before the runtime acts as it would without atexit). */
+  uninstall(): void;
   /** Settles once a signal that arrived as the loop drained has been dispatched to the listeners. */
   signalsDispatched(): Promise<void>;
-  /** Removes every listener `install` added, now. */
-  uninstall(): void;
-  /** The registry no longer needs the listeners: removed now or a moment later, as the runtime allows (an `install` meanwhile keeps them). */
-  release(): void;
-  /** Someone other than atexit (and signal-exit) listens for this signal: they own it. */
-  signalTakenOver(signal: string): boolean;
+  /** The application's own listener for this signal (not atexit's or signal-exit's), named for a diagnostic; undefined if it has none. */
+  signalTakenBy(signal: string): string | undefined;
   /** Someone other than atexit listens for uncaught exceptions: they own them. */
   errorsTakenOver(): boolean;
+  /** Why `configure({ signals })` must refuse `name` on this runtime, or undefined if it can take it. */
+  signalProblem(name: string): string | undefined;
   /** Runs `body`; a `process.exit(code)` called inside it records `code` and unwinds the caller instead of ending the process now. */
   interceptExit<T>(body: () => T): T;
   /** Whether `error` is the unwinding marker thrown by an intercepted `process.exit()`. */
@@ -42,6 +48,8 @@ export interface Runtime {
   /** The exit code the process would end with now. */
   exitCode(): number;
   setExitCode(code: number): void;
+  /** The status a parent sees for exit code `code` (`code & 0xff` on POSIX). */
+  exitStatus(code: number): number;
   /** Waits (at most `maxMs`) until stdout and stderr have handed their buffers to the OS. */
   flush(maxMs: number): Promise<void>;
   /** Ends the process (or this worker) with `code`. */
@@ -66,7 +74,7 @@ export interface Runtime {
   formatError(error: unknown): string;
   /** Writes one diagnostic line to stderr. */
   writeDiagnostic(line: string): void;
-  /** A monotonic clock in milliseconds (for the trace). */
+  /** A monotonic clock in milliseconds. */
   now(): number;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;

@@ -4,9 +4,16 @@
  * it sits in its parent. disposal.ts runs the loops over it; exit-stack.ts
  * validates what goes in.
  */
-import type { EntryRecord } from "./entry.js";
+import type { EntryRecord, Resource } from "./entry.js";
 import { EntryList } from "./entry-list.js";
 import type { Loop } from "./disposal.js";
+
+/**
+ * How a stack disposes a value better than its dispose method alone: given the value and the
+ * dispose method read as the spec reads it (undefined when it has none), an adapter or undefined.
+ * A plain ExitStack has none; the process registry's (src/resources/) passes to its scopes.
+ */
+export type UsePolicy = (value: object, method: unknown) => Resource | undefined;
 
 export class StackCore {
   entries: EntryList = new EntryList();
@@ -18,6 +25,8 @@ export class StackCore {
   /** For a `scope()` child: the list that holds it (it moves with `move()`), and its record there. */
   container: EntryList | undefined = undefined;
   record: EntryRecord | undefined = undefined;
+  /** See {@link UsePolicy}; a `scope()` child takes its parent's. */
+  policy: UsePolicy | undefined = undefined;
   /** What a method called once the stack is disposed says, if not the plain ExitStack's words. */
   disposedMessage: ((method: string) => string) | undefined = undefined;
 }

@@ -17,7 +17,7 @@
  * observer call is guarded, and each loop settles its state in `finally`.
  */
 import { isObject } from "./describe.js";
-import { abandon, invoke, invokeNow, isCollected, scopeOf, takesDeadline, type Entry } from "./entry.js";
+import { abandon, invoke, invokeNow, isCollected, scopeOf, takesContext, type DisposalContext, type Entry } from "./entry.js";
 import { leaveParent, type StackCore } from "./core.js";
 import { chainErrors } from "./suppressed-error.js";
 
@@ -34,8 +34,8 @@ export type Outcome = "ok" | "failed" | "unfinished";
 export interface Observer {
   /** A clock in ms, read just before an entry is called. */
   now(): number;
-  /** When (performance.now() ms) the sequence would be abandoned, for resources that can hurry; undefined when never. */
-  deadline(): number | undefined;
+  /** What a resource is told when it is disposed: the time left before the sequence is abandoned, and its signal. */
+  context(): DisposalContext;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
 
@@ -125,7 +125,7 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
       let error: unknown;
       loop.call = "calling";
       try {
-        const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
+        const result = invoke(entry, takesContext(entry) ? context(loop.observer) : undefined);
         loop.call = isObject(result) ? "awaiting" : "returned";
         awaited = true;
         await result;
@@ -259,10 +259,10 @@ function now(observer: Observer | undefined): number {
   }
 }
 
-function deadline(observer: Observer | undefined): number | undefined {
+function context(observer: Observer | undefined): DisposalContext | undefined {
   if (observer === undefined) return undefined;
   try {
-    return observer.deadline();
+    return observer.context();
   } catch {
     return undefined;
   }

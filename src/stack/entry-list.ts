@@ -13,7 +13,7 @@
  *   scope or a collected `adoptWeak` value leaves in O(1), without the index.
  */
 import { isObject } from "./describe.js";
-import { functionTarget, holdsWeakly, matches, NO_TARGET, valueTarget, type Entry, type EntryRecord } from "./entry.js";
+import { discard, functionTarget, holdsWeakly, matches, NO_TARGET, valueTarget, type Entry, type EntryRecord } from "./entry.js";
 
 /** Below this many slots, tombstones are never compacted away (not worth it). */
 const COMPACT_MIN_SLOTS = 64;
@@ -122,6 +122,7 @@ export class EntryList {
   /** Drops every entry. */
   clear(): void {
     const wasOccupied = this.#size > 0;
+    for (const entry of this.#slots) if (entry !== undefined) discard(entry);
     this.#slots = [];
     this.#size = 0;
     this.#peak = 0;
@@ -240,6 +241,7 @@ function removeAt(slots: (Entry | undefined)[], position: number, target: unknow
   // A bare function is its own only target.
   if (entry === undefined || (typeof entry === "function" ? entry !== target : !matches(entry, target))) return 0;
   slots[position] = undefined;
+  discard(entry);
   return 1;
 }
 

@@ -26,19 +26,32 @@ export const ASYNC_METHOD = 3;
 export const SYNC_METHOD = 4;
 /** A child stack from `scope()`, disposed in this place. */
 export const SCOPE = 5;
-/** `use(value)` of a resource atexit knows how to dispose better than its own method (resources/index.ts). */
+/** `use(value)` of a value its stack's policy disposes better than its dispose method alone (src/resources/). */
 export const RESOURCE = 6;
 
-/** How atexit disposes a resource it knows (an http.Server, a ChildProcess, …): made by resources/index.ts. */
+/** What a resource is told of the disposal when it is disposed: how much time is left, and why (for a process registry). */
+export interface DisposalContext {
+  /** Milliseconds before the disposal is abandoned; undefined when it never is (a plain ExitStack, `timeout: Infinity`). */
+  readonly timeLeft: number | undefined;
+  /** The signal the process is ending by, if it is. */
+  readonly signal: string | undefined;
+}
+
+/**
+ * How a stack's policy disposes a value better than its dispose method alone (an http.Server, a
+ * ChildProcess, …): made by the process registry's policy (src/resources/), never by a plain stack.
+ */
 export interface Resource {
   /** What was handed to `use()`: `unregister` finds the entry by it. */
   readonly target: object;
   /** How a diagnostic names it: `http.Server 127.0.0.1:8080`. */
   name(): string;
-  /** Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it can be. */
-  dispose(deadline: number | undefined): unknown;
+  /** Disposes it; then nothing of the adapter's stays attached to the value. */
+  dispose(context: DisposalContext): unknown;
   /** What can be done at once, when nothing can be awaited (T3, a sequence cut short): true if work is left unfinished. */
   disposeNow(): boolean;
+  /** Its entry is gone without being disposed (`unregister`, `clear`): what the adapter attached to the value comes off. */
+  release(): void;
 }
 
 interface Shape<Kind extends number, Fn, Value> {
@@ -69,6 +82,7 @@ export function record<K extends Kind>(kind: K, fn: RecordOf<K>["fn"], value: Re
 }
 
 const NO_ARGS: readonly [] = [];
+const NO_CONTEXT: DisposalContext = { timeLeft: undefined, signal: undefined };
 
 function unreachable(entry: never): never {
   throw new TypeError(`atexit: unknown entry kind ${String((entry as { kind: unknown }).kind)}`);
@@ -84,8 +98,8 @@ export function isCollected(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === ADOPT_WEAK && entry.value.deref() === undefined;
 }
 
-/** Whether `invoke` hands this entry the sequence's deadline (only then is it read). */
-export function takesDeadline(entry: Entry): boolean {
+/** Whether `invoke` hands this entry the disposal's context (only then is it read). */
+export function takesContext(entry: Entry): boolean {
   return typeof entry !== "function" && entry.kind === RESOURCE;
 }
 
@@ -96,7 +110,7 @@ export function takesDeadline(entry: Entry): boolean {
  * spec GetDisposeMethod does: its result is dropped, and a throw becomes a
  * rejection, seen after one Await.
  */
-export function invoke(entry: Entry, deadline: number | undefined): unknown {
+export function invoke(entry: Entry, context: DisposalContext | undefined): unknown {
   if (typeof entry === "function") return entry();
   // Callbacks are called with `this` undefined (spec: Call(onDispose, undefined, …)), never as methods of the record.
   switch (entry.kind) {
@@ -116,7 +130,7 @@ export function invoke(entry: Entry, deadline: number | undefined): unknown {
         return Promise.reject(error);
       }
     case RESOURCE:
-      return entry.value.dispose(deadline);
+      return entry.value.dispose(context ?? NO_CONTEXT);
     case SCOPE:
       throw new TypeError("atexit: a scope entry is disposed, not called");
     default:
@@ -150,6 +164,19 @@ export function invokeNow(entry: Entry): boolean {
  */
 export function abandon(entry: Entry): void {
   if (typeof entry !== "function" && entry.kind === RESOURCE) entry.value.disposeNow();
+}
+
+/**
+ * An entry leaves its stack without being disposed (`unregister`, `clear`): a resource's adapter
+ * takes off what it attached to the value. Never throws.
+ */
+export function discard(entry: Entry): void {
+  if (typeof entry === "function" || entry.kind !== RESOURCE) return;
+  try {
+    entry.value.release();
+  } catch {
+    // An adapter only attaches to Node's own objects; a throw here would be theirs, and changes nothing for the stack.
+  }
 }
 
 function ignore(): void {}

@@ -10,7 +10,6 @@ import { describe, isObject } from "./describe.js";
 import { ADOPT, ADOPT_WEAK, ASYNC_METHOD, CALL_ARGS, record, RESOURCE, SCOPE, SYNC_METHOD } from "./entry.js";
 import { EntryList } from "./entry-list.js";
 import { disposeEntries } from "./disposal.js";
-import { knownResource } from "../resources/index.js";
 import { isScopeOf, leaveParent, StackCore } from "./core.js";
 
 /** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
@@ -136,21 +135,24 @@ export class ExitStack implements AsyncDisposable {
     if (!isObject(value)) {
       throw new TypeError(`Expected \`value\` to be an object with [Symbol.asyncDispose] or [Symbol.dispose], null or undefined, got ${describe(value)}`);
     }
-    // Spec GetDisposeMethod(V, async-dispose): asyncDispose first, then dispose.
-    const known = knownResource(value);
-    if (known !== undefined) {
-      core.entries.push(record(RESOURCE, undefined, known));
-      return value;
-    }
+    // Spec GetDisposeMethod(V, async-dispose): asyncDispose first, then dispose, each read once as
+    // the spec reads it (through a getter, a Proxy's get trap). A policy may dispose the value
+    // better, but only around the method read here: that method is the one that runs.
     const asyncMethod: unknown = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
     if (asyncMethod !== undefined && asyncMethod !== null) {
       if (typeof asyncMethod !== "function") {
         throw new TypeError(`Expected \`value[Symbol.asyncDispose]\` to be a function, got ${describe(asyncMethod)}`);
       }
-      core.entries.push(record(ASYNC_METHOD, asyncMethod as () => unknown, value));
+      const adapted = core.policy?.(value, asyncMethod);
+      core.entries.push(adapted === undefined ? record(ASYNC_METHOD, asyncMethod as () => unknown, value) : record(RESOURCE, undefined, adapted));
       return value;
     }
     const syncMethod: unknown = (value as Partial<Disposable>)[Symbol.dispose];
+    const adapted = core.policy?.(value, syncMethod ?? undefined);
+    if (adapted !== undefined) {
+      core.entries.push(record(RESOURCE, undefined, adapted));
+      return value;
+    }
     if (typeof syncMethod !== "function") {
       throw new TypeError(
         syncMethod === undefined || syncMethod === null
@@ -289,6 +291,7 @@ export class ExitStack implements AsyncDisposable {
     const entry = record(SCOPE, undefined, childCore);
     childCore.container = core.entries;
     childCore.record = entry;
+    childCore.policy = core.policy;
     core.entries.push(entry);
     return child;
   }

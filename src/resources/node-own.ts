@@ -1,0 +1,48 @@
+/**
+ * Which values are Node's own: a server or a child process whose dispose
+ * method (read as the spec reads it) is the one Node's class gives it, not one
+ * the application wrote (on a subclass, on the object, or in a Proxy's get
+ * trap). Only those are disposed by an adapter; any other method is the one
+ * that runs (README, "Services").
+ */
+
+/** Members of a value that may be anything, read to see what it can do (a throw is caught by index.ts). */
+export type Probe = Record<string, unknown>;
+
+type Kind = "server" | "child";
+
+/**
+ * Where Node keeps the dispose methods of its own classes, most likely first: a module is loaded
+ * only once a value already looks like one of its objects (it is loaded then, in practice).
+ */
+const CLASSES: Readonly<Record<Kind, readonly (readonly [module: string, name: string, method: symbol])[]>> = {
+  server: [
+    ["node:http", "Server", Symbol.asyncDispose],
+    ["node:net", "Server", Symbol.asyncDispose], // http2's servers (and net's, and Bun's https)
+    ["node:https", "Server", Symbol.asyncDispose],
+    ["node:tls", "Server", Symbol.asyncDispose],
+  ],
+  child: [["node:child_process", "ChildProcess", Symbol.dispose]],
+};
+
+/** Methods found to be Node's own (of either kind: a method is never both). */
+const known = new Set<unknown>();
+
+/** Whether `method` is the dispose method Node's own `kind` class gives its objects. */
+export function isNodesOwn(kind: Kind, method: unknown): boolean {
+  if (typeof method !== "function") return false;
+  if (known.has(method)) return true;
+  for (const [module, name, symbol] of CLASSES[kind]) {
+    const constructor = (process.getBuiltinModule(module) as Record<string, { prototype?: Record<symbol, unknown> } | undefined>)[name];
+    if (constructor?.prototype?.[symbol] === method) {
+      known.add(method);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Node's server API, as every kind of server has it. */
+export function looksLikeServer(value: Probe): boolean {
+  return typeof value.listen === "function" && typeof value.close === "function" && typeof value.address === "function" && typeof value.prependListener === "function";
+}

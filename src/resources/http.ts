@@ -42,9 +42,9 @@ function isHttp2Server(value: Probe): value is Probe & Http2Server {
   return typeof value.updateSettings === "function" && looksLikeServer(value);
 }
 
-/** The drain for one of Node's own HTTP servers, or undefined. */
-function drainOf(value: Probe): Drain | undefined {
-  if (!isNodesOwn("server", value[Symbol.asyncDispose as never])) return undefined;
+/** The drain for one of Node's own HTTP servers (`method`: its dispose method, as read), or undefined. */
+function drainOf(value: Probe, method: unknown): Drain | undefined {
+  if (!looksLikeServer(value) || !isNodesOwn("server", method)) return undefined;
   if (isHttp1Server(value)) return new Http1Drain(value);
   if (isHttp2Server(value)) return new Http2Drain(value);
   return undefined;
@@ -61,12 +61,11 @@ function isFastify(value: Probe): boolean {
  */
 export function httpResource(value: object, method: unknown): Resource | undefined {
   const probe = value as Probe;
-  if (method === probe[Symbol.asyncDispose as never]) {
-    const drain = drainOf(probe);
-    if (drain !== undefined) return serverResource(value, drain);
-  }
-  if (typeof method !== "function" || typeof probe.server !== "object" || probe.server === null) return undefined;
-  const drain = drainOf(probe.server as Probe);
+  const own = drainOf(probe, method);
+  if (own !== undefined) return serverResource(value, own);
+  const server = typeof method === "function" ? probe.server : undefined;
+  if (typeof server !== "object" || server === null) return undefined;
+  const drain = drainOf(server as Probe, (server as Probe)[Symbol.asyncDispose as never]);
   if (drain === undefined) return undefined;
   const kind = isFastify(probe) ? "Fastify instance" : resourceName(value);
   // Closed with the method the application (or its framework) wrote, whether it listened or not: its hooks must run.

@@ -95,8 +95,9 @@ export function matrixGroups() {
     const anchor = (outcome) => ({ id: "anchor", kind: "register", outcome });
     add(
       "T5",
-      "a second SIGINT while the top entry of a SIGINT sequence hangs",
-      { trigger: { kind: "signal", signal: "SIGINT" }, signals: [{ signal: "SIGINT", at: "anchor" }], entries: [anchor("hang")] },
+      // Another signal: the same one at once would be its echo (README, T5), which the scenarios test.
+      "a SIGTERM while the top entry of a SIGINT sequence hangs",
+      { trigger: { kind: "signal", signal: "SIGINT" }, signals: [{ signal: "SIGTERM", at: "anchor" }], entries: [anchor("hang")] },
       every,
     );
     eachHang("T5", "a second signal", (hanging, index) => ({

@@ -89,6 +89,8 @@ const LINES_EMPTY = [
   noListeners("register, run"),
   "size 0",
 ];
+const RAISE_THROWS = 'Bun cannot raise it again (process.kill throws "Unknown signal")';
+const STAYS_IGNORED = "Deno keeps ignoring it once its listener is gone, so raising it again would not end the process";
 const reasonLines = (json, { awaited = true } = {}) => [
   `abort event: ${json} AbortError: true`,
   // The reactions to `exiting` run before the first entry (not on process.exit(), which cannot wait).
@@ -487,10 +489,36 @@ const scenarios = [
         'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGWINCH": its default action is to ignore it, so raising it again would not end the process',
         'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGCHLD": its default action is to ignore it, so raising it again would not end the process',
         "TypeError: Expected `timeout` to be a number of milliseconds from 0 to 2147483647, or Infinity, got 2147483648 (number)",
+        ...["SIGSTKFLT", "SIGPWR", "SIGPOLL", "SIGIO"].map((signal) => `accepted {"signals":["${signal}"]}`),
         "entry ran",
       ],
       notStderr: [anyDiagnostic],
     },
+    // README "Runtime notes": the signals a runtime cannot listen for or raise, measured (runtime/signals.ts).
+    limits: Object.fromEntries(
+      [
+        ["bun", { SIGSTKFLT: RAISE_THROWS, SIGPWR: RAISE_THROWS, SIGPOLL: RAISE_THROWS }],
+        ["deno", { SIGSTKFLT: "Deno panics when it is raised", SIGPWR: "Deno panics when it is raised", SIGPOLL: STAYS_IGNORED, SIGIO: STAYS_IGNORED }],
+      ].map(([name, refused]) => [
+        name,
+        {
+          why: `${name} refuses ${Object.keys(refused).join(", ")}`,
+          expect: {
+            stdout: [
+              'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGWINCH": its default action is to ignore it, so raising it again would not end the process',
+              'TypeError: Expected `signals` to hold signals whose default action ends the process, got "SIGCHLD": its default action is to ignore it, so raising it again would not end the process',
+              "TypeError: Expected `timeout` to be a number of milliseconds from 0 to 2147483647, or Infinity, got 2147483648 (number)",
+              ...["SIGSTKFLT", "SIGPWR", "SIGPOLL", "SIGIO"].map((signal) =>
+                refused[signal] === undefined
+                  ? `accepted {"signals":["${signal}"]}`
+                  : `TypeError: Expected \`signals\` to hold signals whose default action ends the process, got "${signal}": ${refused[signal]}`,
+              ),
+              "entry ran",
+            ],
+          },
+        },
+      ]),
+    ),
   },
   {
     name: "unregister(scope) is refused with a TypeError: the scope stays open in its place and its entries run",
@@ -747,6 +775,59 @@ const scenarios = [
       },
     ];
   }),
+
+  // A good neighbour: the application's own handlers beside atexit's
+  ...[
+    ["before", "added before atexit's first entry: the line names it", "onSigterm"],
+    ["after", "added after atexit's first entry: the line names it and where it was added", "onSigterm \\(\\S*shared-process\\.mjs:\\d+:\\d+\\)"],
+  ].map(([when, what, listener]) => ({
+    name: `the application's own SIGTERM listener (${what}) ends the process with process.exit(0): atexit stood back, and says so`,
+    fixture: "neighbours/shared-process.mjs",
+    args: [`stand-back-${when}`],
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: {
+      code: 0,
+      stdout: ["ready", "the application's SIGTERM listener ran", "drainRequests started"],
+      stderr: [
+        new RegExp(
+          `^atexit: process\\.exit\\(\\) was called after atexit left SIGTERM to the application's own listener, ${listener}; 1 async cleanup entry could not finish\\. Call atexit\\.exit\\(\\) in that listener instead of process\\.exit\\(\\) to let them finish \\(or remove it: atexit then handles SIGTERM itself\\)\\.$`,
+          "m",
+        ),
+      ],
+      stderrLines: 1,
+    },
+  })),
+  {
+    name: "with the trace on, atexit says it leaves SIGTERM to the application's own listener at the moment the signal arrives",
+    fixture: "neighbours/shared-process.mjs",
+    args: ["stand-back-after"],
+    env: { ATEXIT_TRACE: "1" },
+    signals: [{ after: "ready", signal: "SIGTERM" }],
+    expect: {
+      code: 0,
+      stdout: ["ready", "the application's SIGTERM listener ran", "drainRequests started"],
+      stderr: [
+        /^atexit: trace SIGTERM left to the application's own listener, onSigterm \(\S*shared-process\.mjs:\d+:\d+\)$/m,
+        ...traced("exit", 1, [["drainRequests", "unfinished"]]),
+        /^atexit: process\.exit\(\) was called after atexit left SIGTERM to the application's own listener, onSigterm \(\S*shared-process\.mjs:\d+:\d+\); 1 async cleanup entry could not finish\. /m,
+      ],
+    },
+  },
+  ...[
+    ["status-256", "process.exitCode = 256 and the loop drains"],
+    ["exit-256", "atexit.exit(256)"],
+  ].map(([mode, what]) => ({
+    name: `${what} (status 0) with a failing entry ends with exit code 1: a failure is never a success`,
+    fixture: "neighbours/shared-process.mjs",
+    args: [mode],
+    expect: { code: 1, stdout: [], stderr: [entryFailed("failsAtExit", "cleanup-failed")] },
+  })),
+  {
+    name: "process.exit(7) inside `report` during a process.exit(3) run acts as inside an entry: the code is 7, each line is reported once, nothing internal leaks",
+    fixture: "neighbours/shared-process.mjs",
+    args: ["report-exit"],
+    expect: { code: 7, stdout: ["waitsForever called"], stderr: [/^report got: atexit: cleanup entry failsAtExit failed:$/m], stderrLines: 2, notStderr: [/Symbol|configure\(\{ report \}\)/] },
+  },
 
   // Deno's own APIs (rows with `only` run on those runtimes alone)
   {

@@ -388,6 +388,9 @@ class Simulation {
     while (signals.length > 0 && this.started.has(signals[0].at)) {
       const { signal, at } = signals.shift();
       if (!waits(entry)) this.markInvalid(`a signal is sent at "start ${at}", but ${entry.id} does not wait for it`);
+      // README T5: a repeat of the signal acted on last, within 500 ms, is its echo; when a repeat comes is the machine's to decide.
+      const last = this.lateSignal ?? (this.reason.kind === "signal" ? this.reason.signal : undefined);
+      if (signal === last) this.markInvalid(`${signal} is sent again at "start ${at}": within the echo window or not, timing decides`);
       this.released.add(at);
       if (this.reason.kind === "signal" || this.lateSignal !== undefined) {
         this.halt = { entry, signal }; // T5

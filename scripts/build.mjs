@@ -101,6 +101,10 @@ await declarations.close();
 const coreJs = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: "linked", outdir: "dist", outExtension: { ".js": ".cjs" } };
 // CommonJS only: core-js is, and `import "atexit/polyfill"` loads it as well.
 await build({ ...coreJs, entryPoints: { polyfill: "src/polyfill.cts" } });
+// src/ compiled file by file, for the in-process tests of the parts no entry exports (the
+// sequence's table and its shell): .build/ (ignored by git, not in the package).
+rmSync(".build", { recursive: true, force: true });
+cpSync(compiled, ".build", { recursive: true, filter: (path) => !/\.d\.c?ts$|\.map$/.test(path) });
 rmSync(compiled, { recursive: true, force: true });
 
 /** Copies a compiled file and its map, pointing the map's sources at src/ from the new place. */

@@ -16,6 +16,7 @@ const packageTests = readdirSync(`${repoRoot}test/package`)
   .map((file) => `test/package/${file}`);
 const matrices = [
   "test/exit/scenarios.test.mjs",
+  "test/exit/neighbours.test.mjs",
   "test/exit/matrix.test.mjs",
   "test/exit/generated.test.mjs",
   "test/loader/loader.test.mjs",

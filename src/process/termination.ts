@@ -40,7 +40,8 @@ export class Termination {
   #completion: Completion = { failed: false, error: undefined };
   /** Settles when the sequence in progress has no round left (for `disposeAsync()`, which joins it). */
   #done: { promise: Promise<Completion>; settle: (completion: Completion) => void } | undefined = undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Cancels the deadline's timer, while it is armed. */
+  #cancelTimer: (() => void) | undefined = undefined;
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
   #startedAt = 0;
@@ -272,21 +273,21 @@ export class Termination {
   }
 
   #startTimer(): void {
-    const { timeout } = this.#host.options();
+    const { runtime, options } = this.#host;
+    const { timeout } = options();
+    this.#clearTimer();
     if (timeout === Infinity) return;
-    this.#deadline = this.#host.runtime.now() + timeout;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    this.#deadline = runtime.now() + timeout;
+    this.#cancelTimer = runtime.timer(timeout, () => {
+      this.#cancelTimer = undefined;
       this.#deadline = undefined;
       this.#dispatch({ type: "timeout" });
-    }, timeout);
+    });
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     this.#deadline = undefined;
   }
 }

@@ -382,6 +382,11 @@ export class NodeRuntime implements Runtime {
     return seconds * 1e3 + nanoseconds / 1e6;
   }
 
+  timer(ms: number, callback: () => void): () => void {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  }
+
   env(name: string): string | undefined {
     return process.env[name];
   }

@@ -76,6 +76,8 @@ export interface Runtime {
   writeDiagnostic(line: string): void;
   /** A monotonic clock in milliseconds. */
   now(): number;
+  /** Calls `callback` once after `ms` on that clock (keeping the process alive meanwhile); returns what cancels it. */
+  timer(ms: number, callback: () => void): () => void;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;
 }

@@ -1,32 +1,51 @@
-// npm test: the unit tests on each of the six runtimes (each with its own test
-// runner: node --test, bun test, deno test), then the test files that run child
-// processes on every runtime themselves (the exit-scenario table, …). Prints one
-// closing "N passed, N failed, N skipped" line; exits 1 if anything failed.
+// The test suite in two tiers, each closing with one "N passed, N failed, N skipped" line (exit 1
+// if anything failed):
+//
+//   npm test                (quick) the unit tests on each of the six runtimes (each with its own
+//                           test runner: node --test, bun test, deno test), then the exit
+//                           scenarios on Node 20, Node 24, Bun and Deno: what a contributor runs
+//                           often (at most 4 minutes on a 2-core machine);
+//   npm run test:full       (full) everything else: the scenarios on Node 22 and 26, the exit
+//                           matrix and the generated programs on every runtime, the loader and
+//                           its toolchains, the packed package, the docs, recipes and examples,
+//                           the services and the launchers.
+//
+// `.ci/run` runs both. A file that spawns the runtimes itself runs under Node 20, narrowed by
+// ATEXIT_RUNTIMES to the tier's runtimes where it takes it.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { assertAllPresent, repoRoot, runtimes } from "../test/runtimes.mjs";
 
 assertAllPresent();
+const full = process.argv.includes("--full");
 const units = readdirSync(`${repoRoot}test/unit`)
   .filter((file) => file.endsWith(".test.mjs"))
   .map((file) => `test/unit/${file}`);
-/** Test files that spawn every runtime themselves (the package's: its consumers); run once, by Node 20. */
-const packageTests = readdirSync(`${repoRoot}test/package`)
-  .filter((file) => file.endsWith(".test.mjs"))
-  .map((file) => `test/package/${file}`);
-const matrices = [
-  "test/exit/scenarios.test.mjs",
-  "test/exit/neighbours.test.mjs",
-  "test/exit/matrix.test.mjs",
-  "test/exit/generated.test.mjs",
-  "test/loader/loader.test.mjs",
-  ...packageTests,
-  "test/docs/guides.test.mjs",
-  "test/docs/readme.test.mjs",
-  "test/examples/examples.test.mjs",
-  "test/bench/smoke.test.mjs",
-  "test/services",
-];
+const testFiles = (dir) =>
+  readdirSync(`${repoRoot}${dir}`)
+    .filter((file) => file.endsWith(".test.mjs"))
+    .map((file) => `${dir}/${file}`);
+
+/** The exit scenarios: each tier takes its runtimes. */
+const SCENARIOS = ["test/exit/scenarios.test.mjs", "test/exit/neighbours.test.mjs"];
+const QUICK_RUNTIMES = "node20,node24,bun,deno";
+const FULL_RUNTIMES = "node22,node26";
+
+/** The runs of a tier: { title, files, runtimes? } for files run by Node 20's test runner. */
+const fileRuns = full
+  ? [
+      { title: "the exit scenarios on Node 22 and 26", files: SCENARIOS, runtimes: FULL_RUNTIMES },
+      { title: "the exit matrix", files: ["test/exit/matrix.test.mjs"] },
+      { title: "generated programs against the process model", files: ["test/exit/generated.test.mjs"] },
+      { title: "the loader", files: testFiles("test/loader") },
+      { title: "the packed package and its consumers", files: testFiles("test/package") },
+      { title: "the docs: README, guides, recipes", files: testFiles("test/docs") },
+      { title: "the examples", files: testFiles("test/examples") },
+      { title: "the services", files: testFiles("test/services") },
+      { title: "the launchers and supervisors", files: testFiles("test/launchers") },
+      { title: "the benchmark's smoke test", files: testFiles("test/bench") },
+    ].filter((run) => run.files.length > 0)
+  : [{ title: "the exit scenarios on Node 20, Node 24, Bun and Deno", files: SCENARIOS, runtimes: QUICK_RUNTIMES }];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {
@@ -55,24 +74,25 @@ function denoSummary(text) {
 }
 
 const runs = [];
-for (const runtime of runtimes) {
-  if (runtime.skip) {
-    console.log(`# skipped: the unit tests on ${runtime.name}: ${runtime.skip}`);
-    continue;
+if (!full) {
+  for (const runtime of runtimes) {
+    if (runtime.skip) {
+      console.log(`# skipped: the unit tests on ${runtime.name}: ${runtime.skip}`);
+      continue;
+    }
+    runs.push({ title: `unit tests on ${runtime.name} (${runtime.version})`, binary: runtime.path, ...unitRun(runtime) });
   }
-  runs.push({ title: `unit tests on ${runtime.name} (${runtime.version})`, binary: runtime.path, ...unitRun(runtime) });
 }
-for (const file of matrices) {
-  // A directory: its test files in one run (the service integrations, each on the runtimes its component supports).
-  const files = file.endsWith(".mjs") ? [file] : readdirSync(`${repoRoot}${file}`).filter((name) => name.endsWith(".test.mjs")).map((name) => `${file}/${name}`);
-  runs.push({ title: `${file} (each scenario on every runtime)`, binary: process.execPath, args: ["--test", ...files], summary: nodeSummary });
+for (const { title, files, runtimes: only } of fileRuns) {
+  runs.push({ title, binary: process.execPath, args: ["--test", ...files], summary: nodeSummary, env: only === undefined ? {} : { ATEXIT_RUNTIMES: only } });
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
-for (const { title, binary, args, summary } of runs) {
-  console.log(`\n# ${title}: ${binary.replace(repoRoot, "")} ${args.join(" ")}`);
+for (const { title, binary, args, summary, env = {} } of runs) {
+  const narrowed = Object.entries(env).map(([name, value]) => `${name}=${value} `).join("");
+  console.log(`\n# ${title}: ${narrowed}${binary.replace(repoRoot, "")} ${args.join(" ")}`);
   const { text, code } = await new Promise((resolve) => {
-    const child = spawn(binary, args, { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(binary, args, { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const relay = (target) => (chunk) => {
       target.write(chunk);

@@ -18,10 +18,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import Redis from "ioredis";
 import pg from "pg";
 
 import { assertAllPresent, repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
-import { assertAtexitLines, describeEnd, start } from "../services/harness.mjs";
+import { describeEnd, start } from "../services/harness.mjs";
 import { connection } from "../services/http-client.mjs";
 import { linkModules, programDir } from "./program-dirs.mjs";
 import { missing, startPostgres, startRedis } from "./recipe-services.mjs";
@@ -84,7 +86,7 @@ const pages = readdirSync(recipesDir)
 let scratch;
 let modules;
 const services = {};
-let admin; // a pg.Pool on the `postgres` database, to make each run's database
+let admin; // a pg.Client on the `postgres` database: makes each run's database, watches its sessions
 
 /** Resolves once `check()` resolves truthy (polled), or rejects naming `what` at the deadline. */
 async function until(what, check) {
@@ -97,7 +99,17 @@ async function until(what, check) {
   }
 }
 
-/** A database of its own for one run, made from nothing: resolves its URL. */
+/** The column `n` of the first row a query returns. */
+const count = async (client, sql, values) => (await client.query(sql, values)).rows[0].n;
+
+let redisDatabases = 0;
+/** A Redis database of its own for one run (the server has 64): its URL. */
+function newRedisDatabase() {
+  if (++redisDatabases >= 64) throw new Error("more runs than Redis databases: start Redis with more");
+  return `${services.redis.url}/${redisDatabases}`;
+}
+
+/** A Postgres database of its own for one run, made from nothing: resolves its URL. */
 async function newDatabase(id) {
   await admin.query(`CREATE DATABASE ${id}`);
   const url = new URL(services.postgres.url);
@@ -109,27 +121,35 @@ async function newDatabase(id) {
 const ending = (result) => (result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`);
 
 /**
- * Runs one program: starts it, lets `scenario` drive it, and resolves the figures. The scenario
- * is given { service, env, variant, id, hold } and resolves its figures; it calls `shutdown()`
- * to send the signal and wait until the work it held may be released (see the top of the file).
+ * Runs one program, driven by its page's scenario, and resolves { figures, context }. The
+ * scenario's run() is given { id (a name for the run's database), launch(env) (starts the
+ * program), shutdown() (sends the signal, then resolves once the program with atexit has said it
+ * is shutting down, or once the program without it has died: the moment the work held may be
+ * released) } and resolves the figures it counted.
  */
 async function runProgram(page, variant, runtime, scenario) {
   const id = `${page.name.replace(/\.md$/, "")}_${variant}_${runtime.name}`.replace(/[^a-z0-9_]/g, "_");
-  const file = programDir(join(scratch, id), modules, `${variant}.mjs`, page.programs[variant].code);
+  const dir = join(scratch, id);
+  const file = programDir(dir, modules, `${variant}.mjs`, page.programs[variant].code);
   let service;
-  const launch = (env) => {
-    service = start(runtime, file, { cwd: join(scratch, id), env });
-    return service;
-  };
+  const launch = (env) => (service = start(runtime, file, { cwd: dir, env }));
   const shutdown = async () => {
     service.child.kill(scenario.signal);
     if (variant === "with") await service.waitFor(`${scenario.signal}: shutting down`);
     else await service.ended;
   };
-  const figures = await scenario.run({ id, variant, launch, shutdown });
+  let figures;
+  try {
+    figures = await scenario.run({ id, launch, shutdown });
+  } catch (error) {
+    service?.child.kill("SIGKILL");
+    if (service) error.message += describeEnd(await service.ended);
+    throw error;
+  }
   const result = await service.ended;
   const context = describeEnd(result);
-  assertAtexitLines(result.stderr, [], context);
+  // Exhaustive: neither the program nor its libraries may write anything on stderr (atexit's lines included).
+  assert.equal(result.stderr, "", `nothing on stderr${context}`);
   return { figures: { ...figures, "how the process ended": ending(result) }, context };
 }
 
@@ -148,6 +168,57 @@ async function request(port, path) {
   }
 }
 
+/**
+ * An HTTP service of the test's (a mail API, an upstream service, an OTLP collector) that reads
+ * each request's body and holds its answer until release(); after that it answers at once.
+ * Resolves { url, requests ([{ path, body }]), received(n) (resolves once n requests have come),
+ * release(), close() }.
+ */
+async function holdingService(answer = "ok") {
+  const requests = [];
+  const held = [];
+  const waiters = new Set();
+  let released = false;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      requests.push({ path: req.url, body });
+      const respond = () => res.writeHead(200, { "content-type": answer.startsWith("{") ? "application/json" : "text/plain" }).end(answer);
+      if (released) respond();
+      else held.push(respond);
+      for (const waiter of waiters) waiter();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    received: (count) =>
+      new Promise((resolve) => {
+        const check = () => requests.length >= count && (waiters.delete(check), resolve());
+        waiters.add(check);
+        check();
+      }),
+    release() {
+      released = true;
+      for (const respond of held.splice(0)) respond();
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Resolves with what `promise` resolves to, or rejects naming `what` at the deadline. */
+function within(what, promise) {
+  let timer;
+  const deadline = new Promise((resolve, reject) => (timer = setTimeout(() => reject(new Error(`waited ${DEADLINE_MS} ms for ${what}`)), DEADLINE_MS)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 const scenarios = {
   "postgres.md": {
     services: ["postgres"],
@@ -164,20 +235,136 @@ const scenarios = {
         const service = launch({ DATABASE_URL: url, PORT: "0" });
         const port = Number((await service.waitFor(/^listening on \d+$/)).split(" ").at(-1));
         const answers = Promise.all([1, 2, 3].map(() => request(port, "/apple")));
-        // Asked outside the locker's transaction, whose view of pg_stat_activity stays as it was at its first look.
+        // Asked on the admin connection: inside the locker's transaction, pg_stat_activity would stay as it was at its first look.
         const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'";
-        await until("three orders waiting for the stock row", async () => (await admin.query(waiting, [id])).rows[0].n === 3);
+        await until("three orders waiting for the stock row", async () => (await count(admin, waiting, [id])) === 3);
         await shutdown();
         await locker.query("COMMIT");
         const answered = (await answers).filter((answer) => answer.status === 200 && /^order \d+\n$/.test(answer.body)).length;
         // Without atexit, Postgres rolls a transaction back once it finds its connection gone: wait for that.
         const others = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> $2";
-        await until("the service's sessions to end", async () => (await admin.query(others, [id, locker.processID])).rows[0].n === 0);
-        const orders = (await locker.query("SELECT count(*)::int AS n FROM orders")).rows[0].n;
-        const stock = (await locker.query("SELECT count FROM stock WHERE item = 'apple'")).rows[0].count;
+        await until("the service's sessions to end", async () => (await count(admin, others, [id, locker.processID])) === 0);
+        const orders = await count(locker, "SELECT count(*)::int AS n FROM orders");
+        const stock = await count(locker, "SELECT count AS n FROM stock WHERE item = 'apple'");
         return { "requests answered": `${answered} of 3`, "orders committed": `${orders} of 3`, "stock decremented": `${100 - stock} of 3` };
       } finally {
         await locker.end();
+      }
+    },
+  },
+
+  "redis.md": {
+    services: ["redis"],
+    signal: "SIGTERM",
+    async run({ launch, shutdown }) {
+      const url = newRedisDatabase();
+      const redis = new Redis(url);
+      try {
+        const service = launch({ REDIS_URL: url });
+        const key = (await service.waitFor(/^registered as \S+$/)).split(" ").at(-1);
+        assert.equal(await redis.exists(key), 1, "announced while it runs");
+        await shutdown();
+        await service.ended;
+        return { "still announced once the process has died": (await redis.exists(key)) === 1 ? "yes" : "no" };
+      } finally {
+        await redis.quit();
+      }
+    },
+  },
+
+  "bullmq.md": {
+    services: ["redis"],
+    signal: "SIGTERM",
+    async run({ launch, shutdown }) {
+      const url = newRedisDatabase();
+      const mail = await holdingService();
+      const queue = new Queue("emails", { connection: { url } });
+      try {
+        await queue.addBulk([1, 2, 3, 4].map((n) => ({ name: "invoice", data: { to: `customer${n}@example.com` } })));
+        const service = launch({ REDIS_URL: url, MAIL_API_URL: mail.url });
+        await within("three jobs calling the mail API", mail.received(3));
+        await shutdown();
+        mail.release();
+        await service.ended;
+        const jobs = await queue.getJobCounts("completed", "active", "waiting");
+        return { "jobs completed": `${jobs.completed} of 3`, "jobs left active": String(jobs.active), "jobs left waiting for the next worker": String(jobs.waiting) };
+      } finally {
+        await queue.close();
+        await mail.close();
+      }
+    },
+  },
+
+  "knex.md": {
+    services: ["postgres"],
+    signal: "SIGINT",
+    async run({ id, launch, shutdown }) {
+      const url = await newDatabase(id);
+      const mail = await holdingService();
+      const db = new pg.Client(url);
+      await db.connect();
+      try {
+        await db.query("CREATE TABLE invoices (id serial PRIMARY KEY, customer text NOT NULL, sent boolean NOT NULL DEFAULT false)");
+        await db.query("INSERT INTO invoices (customer) SELECT 'customer' || n FROM generate_series(1, 30) AS n");
+        const service = launch({ DATABASE_URL: url, MAIL_API_URL: mail.url });
+        await within("the first email of the first batch", mail.received(1));
+        await shutdown();
+        mail.release();
+        await service.ended;
+        // Without atexit, Postgres rolls the batch back once it finds its connection gone: wait for that.
+        const others = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> $2";
+        await until("the script's sessions to end", async () => (await count(admin, others, [id, db.processID])) === 0);
+        const emailed = mail.requests.map(({ body }) => JSON.parse(body).id);
+        const marked = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE sent");
+        const again = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE NOT sent AND id = ANY($1)", [emailed]);
+        return { "emails sent": String(emailed.length), "invoices marked as sent": `${marked} of 30`, "emails the next run sends again": String(again) };
+      } finally {
+        await db.end();
+        await mail.close();
+      }
+    },
+  },
+
+  "opentelemetry.md": {
+    services: [],
+    signal: "SIGTERM",
+    async run({ launch, shutdown }) {
+      const collector = await holdingService("{}");
+      try {
+        const service = launch({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+        await within("the first export", collector.received(1));
+        await shutdown();
+        collector.release();
+        await service.ended;
+        const spans = collector.requests
+          .filter(({ path }) => path === "/v1/traces")
+          .flatMap(({ body }) => JSON.parse(body).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans))).length;
+        return { "spans received by the collector": `${spans} of 2000` };
+      } finally {
+        await collector.close();
+      }
+    },
+  },
+
+  "http-terminator.md": {
+    services: [],
+    signal: "SIGTERM",
+    async run({ launch, shutdown }) {
+      const upstream = await holdingService("a quote\n");
+      try {
+        const service = launch({ PORT: "0", UPSTREAM_URL: upstream.url });
+        const port = Number((await service.waitFor(/^listening on \d+$/)).split(" ").at(-1));
+        const answers = Promise.all([1, 2, 3].map(() => request(port, "/quote")));
+        await within("three requests calling the upstream service", upstream.received(3));
+        await shutdown();
+        upstream.release();
+        const answered = (await answers).filter((answer) => answer.status === 200 && answer.body === "a quote\n");
+        return {
+          "requests answered": `${answered.length} of 3`,
+          "answered with `Connection: close`": `${answered.filter((answer) => answer.headers.connection === "close").length} of 3`,
+        };
+      } finally {
+        await upstream.close();
       }
     },
   },
@@ -213,7 +400,12 @@ describe("the recipes of docs/recipes/, each run against its real component", { 
     // Both are awaited even if one fails, so that after() stops whichever did start.
     const started = await Promise.allSettled(starting);
     for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
-    if (services.postgres) admin = new pg.Pool({ connectionString: services.postgres.url, max: 2 });
+    // A Client, not a Pool: Pool.end() resolves before its connections have closed, and one still
+    // open when Postgres stops would get its "terminating connection" error with no listener.
+    if (services.postgres) {
+      admin = new pg.Client(services.postgres.url);
+      await admin.connect();
+    }
   });
   after(async () => {
     await admin?.end();

@@ -117,8 +117,9 @@ async function onAFreePort(start) {
 
 /**
  * Starts Postgres: resolves { url, output, stop() }. `url` connects as the superuser `postgres`
- * (trust authentication, 127.0.0.1 only) to the database `postgres`. Durability is off
- * (fsync, synchronous_commit): the test's figures are rows committed, not rows surviving a crash.
+ * (trust authentication, 127.0.0.1 only) to the database `postgres`; `output` is its log, each
+ * line prefixed with the database's name and ": ". Durability is off (fsync,
+ * synchronous_commit): the test's figures are rows committed, not rows surviving a crash.
  */
 export async function startPostgres() {
   const bin = postgresBin();
@@ -134,7 +135,7 @@ export async function startPostgres() {
   }
   try {
     return await onAFreePort(async (port) => {
-      const args = ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"];
+      const args = ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "log_line_prefix=%d: "];
       const server = startServer("postgres", join(bin, "postgres"), args, { ...user, cwd: dir }, /database system is ready to accept connections/);
       await server.started;
       return {

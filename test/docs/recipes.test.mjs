@@ -3,7 +3,8 @@
 // process on every runtime its block names (only=…), ended by the signal a supervisor sends. What
 // the test then counts (rows committed, jobs left active, spans received, …) must be, figure for
 // figure, the page's table "| what the test counts | with atexit | without atexit |". The page is
-// the test's only copy of the programs and of the figures, so the two cannot drift.
+// the test's only copy of the programs and of the figures, so the two cannot drift; and the figure
+// docs/recipes/README.md shows for a page must be one of the page's.
 //
 // Postgres and Redis come from Debian's packages (.ci/run installs them): each is started once for
 // this file, on 127.0.0.1 and a free port (recipe-services.mjs), and every run gets a database of
@@ -65,11 +66,11 @@ function readRecipe(name) {
   for (let index = 0; index < lines.length; index++) {
     const open = /^```js recipe=(with|without)(?: only=(\S+))?$/.exec(lines[index]);
     if (!open) continue;
-    const start = index;
+    const line = index + 1;
     const body = [];
     while (++index < lines.length && lines[index] !== "```") body.push(lines[index]);
-    if (programs[open[1]]) throw new Error(`${where}:${start + 1}: a second recipe=${open[1]} program`);
-    programs[open[1]] = { code: `${body.join("\n")}\n`, runtimes: open[2]?.split(",") ?? ["node20", "node24"], line: start + 1 };
+    if (programs[open[1]]) throw new Error(`${where}:${line}: a second recipe=${open[1]} program`);
+    programs[open[1]] = { code: `${body.join("\n")}\n`, runtimes: open[2]?.split(",") ?? ["node20", "node24"], line };
   }
   for (const variant of ["with", "without"]) if (!programs[variant]) throw new Error(`${where}: no \`\`\`js recipe=${variant} program`);
   return { name, programs, figures: figuresTable(markdown, where) };
@@ -101,6 +102,19 @@ async function until(what, check) {
 
 /** The column `n` of the first row a query returns. */
 const count = async (client, sql, values) => (await client.query(sql, values)).rows[0].n;
+
+let logMarkers = 0;
+/**
+ * How many sessions of database `id` Postgres found cut off with a transaction open (its log's
+ * "unexpected EOF on client connection with an open transaction"). A marker is logged first and
+ * awaited in the log, so that every line logged before it has been read.
+ */
+async function cutOff(id) {
+  const marker = `marker ${++logMarkers}`;
+  await admin.query(`DO $$ BEGIN RAISE LOG '${marker}'; END $$`);
+  await until("Postgres's log to reach the marker", () => services.postgres.output.includes(`LOG:  ${marker}\n`));
+  return services.postgres.output.split("\n").filter((line) => line.startsWith(`${id}: `) && line.endsWith("unexpected EOF on client connection with an open transaction")).length;
+}
 
 let redisDatabases = 0;
 /** A Redis database of its own for one run (the server has 64): its URL. */
@@ -246,7 +260,12 @@ const scenarios = {
         await until("the service's sessions to end", async () => (await count(admin, others, [id, locker.processID])) === 0);
         const orders = await count(locker, "SELECT count(*)::int AS n FROM orders");
         const stock = await count(locker, "SELECT count AS n FROM stock WHERE item = 'apple'");
-        return { "requests answered": `${answered} of 3`, "orders committed": `${orders} of 3`, "stock decremented": `${100 - stock} of 3` };
+        return {
+          "requests answered": `${answered} of 3`,
+          "orders committed": `${orders} of 3`,
+          "stock decremented": `${100 - stock} of 3`,
+          "sessions Postgres found cut off in a transaction": String(await cutOff(id)),
+        };
       } finally {
         await locker.end();
       }
@@ -317,7 +336,12 @@ const scenarios = {
         const emailed = mail.requests.map(({ body }) => JSON.parse(body).id);
         const marked = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE sent");
         const again = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE NOT sent AND id = ANY($1)", [emailed]);
-        return { "emails sent": String(emailed.length), "invoices marked as sent": `${marked} of 30`, "emails the next run sends again": String(again) };
+        return {
+          "emails sent": String(emailed.length),
+          "invoices marked as sent": `${marked} of 30`,
+          "emails the next run sends again": String(again),
+          "sessions Postgres found cut off in a transaction": String(await cutOff(id)),
+        };
       } finally {
         await db.end();
         await mail.close();
@@ -413,13 +437,18 @@ describe("the recipes of docs/recipes/, each run against its real component", { 
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("every page has its scenario here, and the index links to every page", () => {
+  it("every page has its scenario here; the index has a row per page, whose figure is the page's", () => {
     assert.deepEqual(pages.map((page) => page.name), Object.keys(scenarios).sort());
     const index = readFileSync(join(recipesDir, "README.md"), "utf8");
-    for (const page of pages) assert.ok(index.includes(`](${page.name})`), `docs/recipes/README.md links to ${page.name}`);
     for (const page of pages) {
       assert.match(page.programs.with.code, /from "atexit"/, `${page.name}: the recipe imports atexit`);
       assert.doesNotMatch(page.programs.without.code, /atexit/, `${page.name}: the program without atexit does not use it`);
+      // | [Title](page.md) | the line | figure: with / without |
+      const row = index.split("\n").find((line) => line.startsWith("| [") && line.includes(`](${page.name})`));
+      assert.ok(row, `docs/recipes/README.md has a row for ${page.name}`);
+      const [, figure, withAtexit, withoutAtexit] = /\| ([^|:]+): (.+) \/ (.+) \|$/.exec(row) ?? [];
+      assert.ok(Object.hasOwn(page.figures.with, figure ?? ""), `docs/recipes/README.md: ${page.name}'s row ends "| figure: with / without |", a figure of the page's table: ${row}`);
+      assert.deepEqual([withAtexit, withoutAtexit], [page.figures.with[figure], page.figures.without[figure]], `docs/recipes/README.md: ${page.name}'s "${figure}" is the page's`);
     }
   });
 

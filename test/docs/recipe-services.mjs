@@ -2,7 +2,8 @@
 // they are missing): each is started by the test on 127.0.0.1 and a free port, with its files in a
 // temporary directory, and stopped by stop(), which also removes the directory. A test calls
 // stop() in its `after` hook; a server still running when the test process exits (a test that
-// threw before its hook, a Ctrl-C) is killed then, so that none is ever left behind.
+// threw before its hook) or is ended by a signal (Ctrl-C, a runner's SIGTERM) is killed then, so
+// that none is left behind (only SIGKILL, which nothing can catch, would leave one).
 import { spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -13,9 +14,29 @@ import { join } from "node:path";
 const START_DEADLINE_MS = 60_000;
 
 const running = new Set();
-process.on("exit", () => {
+/** The servers' directories not yet removed. */
+const directories = new Set();
+const killAll = () => {
   for (const child of running) child.kill("SIGKILL");
-});
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", killAll);
+// A signal that would end the test process ends the servers first, then the process, by the same signal.
+const ENDING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+function endBy(signal) {
+  killAll();
+  for (const name of ENDING_SIGNALS) process.removeListener(name, endBy);
+  process.kill(process.pid, signal);
+}
+/** Listens for the ending signals while a server runs, and only then (the test's own handling of them is left as it was). */
+function track(child) {
+  if (running.size === 0) for (const name of ENDING_SIGNALS) process.on(name, endBy);
+  running.add(child);
+  child.on("close", () => {
+    running.delete(child);
+    if (running.size === 0) for (const name of ENDING_SIGNALS) process.removeListener(name, endBy);
+  });
+}
 
 /** A port free on 127.0.0.1 now (the server is started on it next; it retries if taken meanwhile). */
 function freePort() {
@@ -63,10 +84,9 @@ function unprivilegedUser() {
  */
 function startServer(name, command, args, options, ready) {
   const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
+  track(child);
   let output = "";
   const ended = new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
-  ended.then(() => running.delete(child));
   const started = new Promise((resolve, reject) => {
     const deadline = setTimeout(() => {
       child.kill("SIGKILL");
@@ -103,6 +123,17 @@ function startServer(name, command, args, options, ready) {
   };
 }
 
+/** A temporary directory for a server, removed by removeDirectory() or, at the latest, as the test process ends. */
+function makeDirectory(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.add(dir);
+  return dir;
+}
+function removeDirectory(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  directories.delete(dir);
+}
+
 /** Tries a start up to three times: the free port may have been taken between the probe and the start. */
 async function onAFreePort(start) {
   for (let attempt = 1; ; attempt++) {
@@ -115,6 +146,19 @@ async function onAFreePort(start) {
   }
 }
 
+/** Runs initdb (tracked like a server, so that a signal to the test ends it too); rejects with its output if it fails. */
+function initdb(command, args, options) {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  track(child);
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}, signal ${signal}):\n${output}`))));
+  });
+}
+
 /**
  * Starts Postgres: resolves { url, output, stop() }. `url` connects as the superuser `postgres`
  * (trust authentication, 127.0.0.1 only) to the database `postgres`; `output` is its log, each
@@ -124,16 +168,12 @@ async function onAFreePort(start) {
 export async function startPostgres() {
   const bin = postgresBin();
   if (!bin) throw new Error(missing("postgres"));
-  const dir = mkdtempSync(join(tmpdir(), "atexit-postgres-"));
+  const dir = makeDirectory("atexit-postgres-");
   const user = unprivilegedUser();
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid);
   const data = join(dir, "data");
-  const init = spawnSync(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], { ...user, encoding: "utf8" });
-  if (init.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed (${init.status ?? init.error?.message}):\n${init.stdout}${init.stderr}`);
-  }
   try {
+    await initdb(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], { ...user, cwd: dir });
     return await onAFreePort(async (port) => {
       const args = ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "log_line_prefix=%d: "];
       const server = startServer("postgres", join(bin, "postgres"), args, { ...user, cwd: dir }, /database system is ready to accept connections/);
@@ -146,12 +186,12 @@ export async function startPostgres() {
         async stop() {
           // SIGINT: Postgres's fast shutdown (open sessions are ended, then the server stops).
           await server.stop("SIGINT");
-          rmSync(dir, { recursive: true, force: true });
+          removeDirectory(dir);
         },
       };
     });
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDirectory(dir);
     throw error;
   }
 }
@@ -159,7 +199,7 @@ export async function startPostgres() {
 /** Starts Redis, without persistence: resolves { url, output, stop() }. `databases` sets how many numbered databases it has. */
 export async function startRedis({ databases = 16 } = {}) {
   if (missing("redis")) throw new Error(missing("redis"));
-  const dir = mkdtempSync(join(tmpdir(), "atexit-redis-"));
+  const dir = makeDirectory("atexit-redis-");
   try {
     return await onAFreePort(async (port) => {
       const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--databases", String(databases)];
@@ -172,12 +212,12 @@ export async function startRedis({ databases = 16 } = {}) {
         },
         async stop() {
           await server.stop("SIGTERM");
-          rmSync(dir, { recursive: true, force: true });
+          removeDirectory(dir);
         },
       };
     });
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDirectory(dir);
     throw error;
   }
 }

@@ -57,15 +57,16 @@ export function start(runtime, fixture, { args = [], env = {}, prefix = [], deta
     child.stdout.destroy();
     child.stderr.destroy();
   }, DEADLINE_MS);
+  // Set before the waiters are told: a waitFor() still pending when the child ends must reject then.
+  let closed = false;
   const ended = new Promise((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(killer);
+      closed = true;
       for (const waiter of [...waiters]) waiter();
       resolve({ code, signal, lines, stderr });
     });
   });
-  let closed = false;
-  ended.then(() => (closed = true));
   return {
     child,
     lines,

@@ -30,10 +30,14 @@ import { linkModules, programDir } from "./program-dirs.mjs";
 import { missing, startPostgres, startRedis } from "./recipe-services.mjs";
 
 const recipesDir = join(repoRoot, "docs", "recipes");
-/** A wait for something the program or a service must do: past it, the test fails, naming what it waited for. */
-const DEADLINE_MS = 30_000;
-/** Programs running at once: they mostly wait, on the test or on a service. */
-const MAX_CHILDREN = 6;
+/**
+ * A wait for something a program or a service must do, and a program's whole run: past it, the
+ * test fails, naming what it waited for. Generous: a loaded 2-core machine starts a program that
+ * loads BullMQ or the OpenTelemetry SDK in seconds, not in milliseconds.
+ */
+const DEADLINE_MS = 120_000;
+/** Programs running at once: more would only compete for the two cores as they start. */
+const MAX_CHILDREN = 4;
 
 assertAllPresent();
 const only = process.env.ATEXIT_RUNTIMES?.split(",");
@@ -87,7 +91,16 @@ const pages = readdirSync(recipesDir)
 let scratch;
 let modules;
 const services = {};
-let admin; // a pg.Client on the `postgres` database: makes each run's database, watches its sessions
+let adminClient; // a pg.Client on the `postgres` database: makes each run's database, watches its sessions
+let adminQueue = Promise.resolve();
+/** The admin connection, one query at a time (pg 8 deprecates sending a query while another runs). */
+const admin = {
+  query(sql, values) {
+    const result = adminQueue.then(() => adminClient.query(sql, values));
+    adminQueue = result.catch(() => {});
+    return result;
+  },
+};
 
 /** Resolves once `check()` resolves truthy (polled), or rejects naming `what` at the deadline. */
 async function until(what, check) {
@@ -114,6 +127,15 @@ async function cutOff(id) {
   await admin.query(`DO $$ BEGIN RAISE LOG '${marker}'; END $$`);
   await until("Postgres's log to reach the marker", () => services.postgres.output.includes(`LOG:  ${marker}\n`));
   return services.postgres.output.split("\n").filter((line) => line.startsWith(`${id}: `) && line.endsWith("unexpected EOF on client connection with an open transaction")).length;
+}
+
+/**
+ * Waits until the program's sessions of database `id` have ended (all but the test's `client`):
+ * without atexit, Postgres rolls a transaction back only once it finds its connection gone.
+ */
+function sessionsEnded(id, client) {
+  const others = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> $2";
+  return until(`the program's sessions of ${id} to end`, async () => (await count(admin, others, [id, client.processID])) === 0);
 }
 
 let redisDatabases = 0;
@@ -146,7 +168,7 @@ async function runProgram(page, variant, runtime, scenario) {
   const dir = join(scratch, id);
   const file = programDir(dir, modules, `${variant}.mjs`, page.programs[variant].code);
   let service;
-  const launch = (env) => (service = start(runtime, file, { cwd: dir, env }));
+  const launch = (env) => (service = start(runtime, file, { cwd: dir, env, deadline: DEADLINE_MS }));
   const shutdown = async () => {
     service.child.kill(scenario.signal);
     if (variant === "with") await service.waitFor(`${scenario.signal}: shutting down`);
@@ -255,9 +277,7 @@ const scenarios = {
         await shutdown();
         await locker.query("COMMIT");
         const answered = (await answers).filter((answer) => answer.status === 200 && /^order \d+\n$/.test(answer.body)).length;
-        // Without atexit, Postgres rolls a transaction back once it finds its connection gone: wait for that.
-        const others = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> $2";
-        await until("the service's sessions to end", async () => (await count(admin, others, [id, locker.processID])) === 0);
+        await sessionsEnded(id, locker);
         const orders = await count(locker, "SELECT count(*)::int AS n FROM orders");
         const stock = await count(locker, "SELECT count AS n FROM stock WHERE item = 'apple'");
         return {
@@ -330,9 +350,7 @@ const scenarios = {
         await shutdown();
         mail.release();
         await service.ended;
-        // Without atexit, Postgres rolls the batch back once it finds its connection gone: wait for that.
-        const others = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> $2";
-        await until("the script's sessions to end", async () => (await count(admin, others, [id, db.processID])) === 0);
+        await sessionsEnded(id, db);
         const emailed = mail.requests.map(({ body }) => JSON.parse(body).id);
         const marked = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE sent");
         const again = await count(db, "SELECT count(*)::int AS n FROM invoices WHERE NOT sent AND id = ANY($1)", [emailed]);
@@ -427,12 +445,12 @@ describe("the recipes of docs/recipes/, each run against its real component", { 
     // A Client, not a Pool: Pool.end() resolves before its connections have closed, and one still
     // open when Postgres stops would get its "terminating connection" error with no listener.
     if (services.postgres) {
-      admin = new pg.Client(services.postgres.url);
-      await admin.connect();
+      adminClient = new pg.Client(services.postgres.url);
+      await adminClient.connect();
     }
   });
   after(async () => {
-    await admin?.end();
+    await adminClient?.end();
     await Promise.all(Object.values(services).map((server) => server.stop()));
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });

@@ -30,9 +30,10 @@ function childEnv(extra) {
 
 /**
  * Starts `fixture` (in test/fixtures/services/, or an absolute path) on `runtime`, in `cwd`.
- * `prefix` runs it under another program (`unshare …`). The child prints JSON or text lines on stdout.
+ * `prefix` runs it under another program (`unshare …`). The child prints JSON or text lines on
+ * stdout; it is killed if still running `deadline` ms after its start.
  */
-export function start(runtime, fixture, { args = [], env = {}, prefix = [], detached = false, cwd = repoRoot } = {}) {
+export function start(runtime, fixture, { args = [], env = {}, prefix = [], detached = false, cwd = repoRoot, deadline = DEADLINE_MS } = {}) {
   const command = [...prefix, runtime.path, ...runtime.args, isAbsolute(fixture) ? fixture : join(fixturesDir, fixture), ...args];
   const child = spawn(command[0], command.slice(1), { cwd, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"], detached });
   const lines = [];
@@ -56,7 +57,7 @@ export function start(runtime, fixture, { args = [], env = {}, prefix = [], deta
     // A grandchild may still hold the pipes: stop waiting for them.
     child.stdout.destroy();
     child.stderr.destroy();
-  }, DEADLINE_MS);
+  }, deadline);
   // Set before the waiters are told: a waitFor() still pending when the child ends must reject then.
   let closed = false;
   const ended = new Promise((resolve) => {

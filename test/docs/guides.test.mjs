@@ -5,17 +5,18 @@
 // the program, so the two cannot drift; a troubleshooting program must also be byte-identical
 // to its fixture in test/fixtures/troubleshooting/, so that it can be run by hand from there.
 //
-// Each program runs in a directory of its own whose node_modules links to the repository's:
-// `atexit` is this checkout (its dist/), every peer is the installed devDependency, and a
-// program whose role ends in `-v3` gets signal-exit 3 as `signal-exit`.
+// Each program runs in a directory of its own whose node_modules links to the repository's
+// (program-dirs.mjs): `atexit` is this checkout (its dist/), every peer is the installed
+// devDependency, and a program whose role ends in `-v3` gets signal-exit 3 as `signal-exit`.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { assertAllPresent, repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
+import { linkModules, programDir } from "./program-dirs.mjs";
 import { asTranscript, matchesTranscript, runnablePrograms } from "./transcripts.mjs";
 
 const docsDir = join(repoRoot, "docs");
@@ -44,24 +45,11 @@ const docs = readdirSync(docsDir)
 // The programs' directories
 
 let scratch;
-/** The node_modules every program links to, and the one with signal-exit 3 as `signal-exit`. */
-function makeModules(name, overrides) {
-  const dir = join(scratch, name);
-  mkdirSync(dir);
-  const installed = join(repoRoot, "node_modules");
-  const links = { ...Object.fromEntries(readdirSync(installed).filter((entry) => !entry.startsWith(".")).map((entry) => [entry, join(installed, entry)])), atexit: repoRoot, ...overrides };
-  for (const [entry, target] of Object.entries(links)) symlinkSync(target, join(dir, entry), "dir");
-  return dir;
-}
-
 let runCount = 0;
-function programDir(program) {
+/** The program's directory: its node_modules is the one with signal-exit 3 as `signal-exit` for a role ending in `-v3`. */
+function runDir(program) {
   const dir = join(scratch, `run-${++runCount}`);
-  mkdirSync(dir);
-  // package.json: Deno resolves bare specifiers from node_modules only inside a package.
-  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-  symlinkSync(join(scratch, program.role.endsWith("-v3") ? "modules-v3" : "modules"), join(dir, "node_modules"), "dir");
-  writeFileSync(join(dir, program.file), program.code);
+  programDir(dir, join(scratch, program.role.endsWith("-v3") ? "modules-v3" : "modules"), program.file, program.code);
   return dir;
 }
 
@@ -109,7 +97,7 @@ function childEnv(extra) {
 function run(program, runtime) {
   const { flags, env, file } = program.command;
   if (flags.length > 0 && !runtime.name.startsWith("node")) throw new Error(`${program.file}: flags ${flags.join(" ")} are Node's; give the block only=node…`);
-  const dir = programDir(program);
+  const dir = runDir(program);
   return withSlot(
     designedWait(program),
     () =>
@@ -166,8 +154,8 @@ describe("the runnable programs of docs/", { concurrency: true }, () => {
   before(() => {
     assert.ok(existsSync(join(repoRoot, "dist", "index.js")), "dist/index.js is missing: run `npm run build` first");
     scratch = mkdtempSync(join(tmpdir(), "atexit-docs-"));
-    makeModules("modules", {});
-    makeModules("modules-v3", { "signal-exit": join(repoRoot, "node_modules", "signal-exit3") });
+    linkModules(join(scratch, "modules"));
+    linkModules(join(scratch, "modules-v3"), { "signal-exit": join(repoRoot, "node_modules", "signal-exit3") });
   });
   after(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,14 +1,15 @@
-// The README and docs/ as a reader follows them: every relative link leads to a file of the
-// repository, every #anchor to a heading of the page it names; and the README's benchmark
-// ratios are those of BENCHMARKS.md, the last full `npm run bench` (a new run that changes them
-// fails here until the README says so too).
+// The README and docs/ (its sub-folders too) as a reader follows them: every relative link leads
+// to a file of the repository, every #anchor to a heading of the page it names; and the README's
+// benchmark ratios are those of BENCHMARKS.md, the last full `npm run bench` (a new run that
+// changes them fails here until the README says so too).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { repoRoot } from "../runtimes.mjs";
 
-const pages = ["README.md", ...readdirSync(join(repoRoot, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+/** README.md and every page under docs/, its sub-folders (docs/recipes/) included. */
+const pages = ["README.md", ...readdirSync(join(repoRoot, "docs"), { recursive: true }).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
 const text = (page) => readFileSync(join(repoRoot, page), "utf8");
 /** Markdown without its code: links in a fenced block or a code span are not links. */
 const prose = (markdown) => markdown.replace(/^(`{3,})[^\n]*\n[\s\S]*?^\1$/gm, "").replace(/`[^`\n]*`/g, "");

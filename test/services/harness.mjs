@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
 
 export { repoRoot };
@@ -29,12 +29,13 @@ function childEnv(extra) {
 }
 
 /**
- * Starts `fixture` (in test/fixtures/services/) on `runtime`. `prefix` runs it under another
- * program (`unshare …`). The child prints JSON or text lines on stdout.
+ * Starts `fixture` (in test/fixtures/services/, or an absolute path) on `runtime`, in `cwd`.
+ * `prefix` runs it under another program (`unshare …`). The child prints JSON or text lines on
+ * stdout; it is killed if still running `deadline` ms after its start.
  */
-export function start(runtime, fixture, { args = [], env = {}, prefix = [], detached = false } = {}) {
-  const command = [...prefix, runtime.path, ...runtime.args, join(fixturesDir, fixture), ...args];
-  const child = spawn(command[0], command.slice(1), { cwd: repoRoot, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"], detached });
+export function start(runtime, fixture, { args = [], env = {}, prefix = [], detached = false, cwd = repoRoot, deadline = DEADLINE_MS } = {}) {
+  const command = [...prefix, runtime.path, ...runtime.args, isAbsolute(fixture) ? fixture : join(fixturesDir, fixture), ...args];
+  const child = spawn(command[0], command.slice(1), { cwd, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"], detached });
   const lines = [];
   const waiters = [];
   let stdout = "";
@@ -56,16 +57,17 @@ export function start(runtime, fixture, { args = [], env = {}, prefix = [], deta
     // A grandchild may still hold the pipes: stop waiting for them.
     child.stdout.destroy();
     child.stderr.destroy();
-  }, DEADLINE_MS);
+  }, deadline);
+  // Set before the waiters are told: a waitFor() still pending when the child ends must reject then.
+  let closed = false;
   const ended = new Promise((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(killer);
+      closed = true;
       for (const waiter of [...waiters]) waiter();
       resolve({ code, signal, lines, stderr });
     });
   });
-  let closed = false;
-  ended.then(() => (closed = true));
   return {
     child,
     lines,

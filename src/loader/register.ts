@@ -44,7 +44,8 @@ const thread = globalThis as unknown as Record<symbol, boolean | undefined>;
 if (thread[INSTALLED]) {
   // already installed in this thread
 } else if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
-  installBunPlugin(scope);
+  // ATEXIT_LOADER=off on Bun: no plugin at all, so that Bun calls into JavaScript for no module.
+  if (scope.enabled) installBunPlugin(scope);
 } else if (typeof registerHooks === "function") {
   registerHooks({
     load(url, context, nextLoad) {

@@ -18,6 +18,10 @@
  * declarator is the spec's: `f()`, then `a` is put on the registry, then `g()`.
  */
 
+import { loweredBy, loweredWarning, mayContainLoweredUsing, type LoweringTool } from "./lowered.js";
+
+export type { LoweringTool };
+
 /** The part of oxc-parser's `parseSync` this file relies on. */
 export type ParseSync = (
   filename: string,
@@ -45,12 +49,20 @@ export interface TransformOptions {
 export interface TransformResult {
   /** The rewritten source, or the input itself (the same string) when nothing changed. */
   code: string;
-  /** A source map (version 3) from `code` to the input, or `null` when nothing changed. */
-  map: SourceMap | null;
+  /**
+   * A source map (version 3) from `code` to the input, or `null` when nothing changed. It is
+   * built when first read (a getter), so a caller that never reads it never pays for it.
+   */
+  readonly map: SourceMap | null;
   /** Whether any top-level `using` was rewritten. */
   changed: boolean;
-  /** Why the input was returned unchanged though it may contain `using`: the parser's first error. */
+  /**
+   * Why the input was returned unchanged though it may hold `using`: the parser's first error,
+   * or a top-level `using` that a compiler already lowered (then `lowered` names the compiler).
+   */
   warning?: string;
+  /** The tool that lowered a top-level `using` of the input before it reached `transform()`. */
+  lowered?: LoweringTool;
 }
 
 /** A version-3 source map. */
@@ -274,10 +286,16 @@ export function createTransform(parseSync: ParseSync): (code: string, options: T
       throw new TypeError(`Expected \`options.filename\` to be a string, got \`${String(filename)}\` (${typeof filename})`);
     }
     const unchanged: TransformResult = { code, map: null, changed: false };
-    if (!mayContainUsing(code)) return unchanged;
+    const hasUsing = mayContainUsing(code);
+    if (!hasUsing && !mayContainLoweredUsing(code)) return unchanged;
     const language = languageOf(filename);
     const format = options.format ?? (language.commonjs ? "commonjs" : "module");
     const parsed = parseSync(filename.replace(/[?#].*$/, ""), code, { lang: language.lang, sourceType: format, astType: language.lang.startsWith("t") ? "ts" : "js" });
+    if (!hasUsing) {
+      // Only the helpers' names were seen: say so if a compiler lowered a top-level `using`.
+      const tool = parsed.errors.length > 0 ? undefined : loweredBy(code, parsed.program.body);
+      return tool === undefined ? unchanged : { ...unchanged, lowered: tool, warning: loweredWarning(filename, tool) };
+    }
     if (parsed.errors.length > 0) {
       return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
     }
@@ -312,6 +330,14 @@ export function createTransform(parseSync: ParseSync): (code: string, options: T
     }
     output += code.slice(copied);
     output += (code.endsWith("\n") ? "" : "\n") + helperLine(prefix, format, options.runtime ?? "atexit") + "\n";
-    return { code: output, map: insertionMap(code, filename, insertions), changed: true };
+    // The map costs more than the rewrite (a segment per token): built only when read.
+    let map: SourceMap | undefined;
+    return {
+      code: output,
+      get map(): SourceMap {
+        return (map ??= insertionMap(code, filename, insertions));
+      },
+      changed: true,
+    };
   };
 }

@@ -19,6 +19,7 @@ const matrices = [
   "test/exit/matrix.test.mjs",
   "test/exit/generated.test.mjs",
   "test/loader/loader.test.mjs",
+  "test/loader/toolchains.test.mjs",
   ...packageTests,
   "test/docs/guides.test.mjs",
   "test/docs/readme.test.mjs",

@@ -53,8 +53,8 @@ interface Node {
  * Which tool lowered a top-level `using` of the module whose parsed top-level statements are
  * `body`, or `undefined` when none did.
  */
-export function loweredBy(code: string, body: readonly unknown[]): LoweringTool | undefined {
-  for (const statement of body as Node[]) {
+export function loweredBy(code: string, body: Iterable<unknown>): LoweringTool | undefined {
+  for (const statement of body as Iterable<Node>) {
     if (statement.type !== "TryStatement" || !statement.finalizer) continue;
     const finalizer = code.slice(statement.finalizer.start, statement.finalizer.end);
     for (const [call, tool] of DISPOSE_CALLS) {

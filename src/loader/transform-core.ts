@@ -26,8 +26,13 @@ export type { LoweringTool };
 export type ParseSync = (
   filename: string,
   sourceText: string,
-  options?: { lang?: "js" | "jsx" | "ts" | "tsx"; sourceType?: "module" | "commonjs"; astType?: "js" | "ts" },
-) => { program: { body: readonly unknown[] }; errors: readonly { message: string }[] };
+  options?: { lang?: "js" | "jsx" | "ts" | "tsx"; sourceType?: "module" | "commonjs"; astType?: "js" | "ts"; experimentalLazy?: boolean },
+) => {
+  program: { body: Iterable<unknown> };
+  errors: readonly { message: string }[];
+  /** A lazily deserialized AST's buffer goes back to oxc-parser's cache (raw transfer). */
+  dispose?: () => void;
+};
 
 /** Options of `transform()`. */
 export interface TransformOptions {
@@ -81,7 +86,7 @@ interface Span {
 interface Declaration extends Span {
   type: string;
   kind?: string;
-  declarations?: (Span & { id: Span & { type: string; name?: string } })[];
+  declarations?: Iterable<Span & { id: Span & { type: string; name?: string } }>;
 }
 
 const IDENTIFIER_START = /^[\p{ID_Start}$_\\]/u;
@@ -291,33 +296,41 @@ export function createTransform(parseSync: ParseSync): (code: string, options: T
     const language = languageOf(filename);
     const format = options.format ?? (language.commonjs ? "commonjs" : "module");
     const parsed = parseSync(filename.replace(/[?#].*$/, ""), code, { lang: language.lang, sourceType: format, astType: language.lang.startsWith("t") ? "ts" : "js" });
-    if (!hasUsing) {
-      // Only the helpers' names were seen: say so if a compiler lowered a top-level `using`.
-      const tool = parsed.errors.length > 0 ? undefined : loweredBy(code, parsed.program.body);
-      return tool === undefined ? unchanged : { ...unchanged, lowered: tool, warning: loweredWarning(filename, tool) };
-    }
-    if (parsed.errors.length > 0) {
-      return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
-    }
-    const prefix = unusedPrefix(code, "__atexit");
-    const edits: { at: number; remove: number; text: string }[] = [];
+    let edits: { at: number; remove: number; text: string }[];
     let counter = 0;
-    for (const statement of parsed.program.body as Declaration[]) {
-      if (statement.type !== "VariableDeclaration" || (statement.kind !== "using" && statement.kind !== "await using")) continue;
-      const isAwait = statement.kind === "await using";
-      if (isAwait) {
-        const usingAt = keywordAt(code, statement.start + 5, "using");
-        if (!code.startsWith("await", statement.start) || usingAt === -1) continue;
-        edits.push({ at: statement.start, remove: 5, text: "const" }, { at: usingAt, remove: 5, text: "     " });
-      } else {
-        if (!code.startsWith("using", statement.start)) continue;
-        edits.push({ at: statement.start, remove: 5, text: "const" });
+    const prefix = unusedPrefix(code, "__atexit");
+    try {
+      if (!hasUsing) {
+        // Only the helpers' names were seen: say so if a compiler lowered a top-level `using`.
+        const tool = parsed.errors.length > 0 ? undefined : loweredBy(code, parsed.program.body);
+        return tool === undefined ? unchanged : { ...unchanged, lowered: tool, warning: loweredWarning(filename, tool) };
       }
-      for (const declarator of statement.declarations ?? []) {
-        if (declarator.id.type !== "Identifier" || declarator.id.name === undefined) continue;
-        counter += 1;
-        edits.push({ at: declarator.end, remove: 0, text: `, ${prefix}$${counter} = ${prefix}_${isAwait ? "awaitUsing" : "using"}(${declarator.id.name})` });
+      if (parsed.errors.length > 0) {
+        return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
       }
+      edits = [];
+      for (const statement of parsed.program.body as Iterable<Declaration>) {
+        if (statement.type !== "VariableDeclaration" || (statement.kind !== "using" && statement.kind !== "await using")) continue;
+        const start = statement.start;
+        const isAwait = statement.kind === "await using";
+        if (isAwait) {
+          const usingAt = keywordAt(code, start + 5, "using");
+          if (!code.startsWith("await", start) || usingAt === -1) continue;
+          edits.push({ at: start, remove: 5, text: "const" }, { at: usingAt, remove: 5, text: "     " });
+        } else {
+          if (!code.startsWith("using", start)) continue;
+          edits.push({ at: start, remove: 5, text: "const" });
+        }
+        for (const declarator of statement.declarations ?? []) {
+          const id = declarator.id;
+          // ESTree's name, or oxc's own in a lazily deserialized AST.
+          if ((id.type !== "Identifier" && id.type !== "BindingIdentifier") || id.name === undefined) continue;
+          counter += 1;
+          edits.push({ at: declarator.end, remove: 0, text: `, ${prefix}$${counter} = ${prefix}_${isAwait ? "awaitUsing" : "using"}(${id.name})` });
+        }
+      }
+    } finally {
+      parsed.dispose?.();
     }
     if (counter === 0) return unchanged;
     let output = "";

@@ -2,6 +2,8 @@
 //   node bench/loader.mjs [--smoke]
 // prints one line per figure, then one JSON line (bench/run.mjs reads the last line).
 //
+// Import costs are the CPU time of the child (every thread), beside its wall time: on a machine
+// busy with other work the wall time of a run moves by more than the loader costs.
 //  1. Node 24 and Node 20: the loader's cost per module without `using` (1,000 modules of ~4 kB
 //     imported with and without --import atexit/register, in paired rounds), beside the cost of
 //     a hook that does nothing (Node's own price for having hooks at all: in the same thread on
@@ -80,26 +82,40 @@ function writeApp(dir, count, { extension = "mjs", typescript = false, withUsing
     writeFileSync(join(dir, "mods", `m${index}.${extension}`), using + plainModule(index, typescript));
   }
   const entry = join(dir, `import-all.${extension === "ts" ? "ts" : "mjs"}`);
-  writeFileSync(entry, `const started = performance.now();\nfor (let i = 0; i < ${count}; i += 1) await import(\`./mods/m\${i}.${extension}\`);\nconsole.log(JSON.stringify(performance.now() - started));\n`);
+  // Wall time, and the CPU time of the whole process (every thread: Node 20's hooks thread too),
+  // which a machine busy with other work disturbs far less.
+  writeFileSync(
+    entry,
+    `const cpu = process.cpuUsage();\nconst started = performance.now();\nfor (let i = 0; i < ${count}; i += 1) await import(\`./mods/m\${i}.${extension}\`);\n` +
+      `const used = process.cpuUsage(cpu);\nconsole.log(JSON.stringify({ wall: performance.now() - started, cpu: (used.user + used.system) / 1000 }));\n`,
+  );
   return entry;
 }
 
 /**
  * Paired rounds: each round runs every variant once, in an order that rotates from round to
- * round (so that a slow second of the machine does not land on one variant only). Returns the
- * median of each variant and the median, over rounds, of each variant's difference to `base`.
+ * round (so that a slow second of the machine does not land on one variant only). A variant
+ * returns a number of ms, or { wall, cpu } in ms. Returns, for each variant and each measure,
+ * the median, and the median over rounds of the difference to `base` in the same round.
  */
 function pairedRounds(rounds, variants, base) {
   const names = Object.keys(variants);
   const times = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
     const order = names.map((_, index) => names[(index + round) % names.length]);
-    for (const name of order) times[name].push(variants[name]());
+    for (const name of order) {
+      const value = variants[name]();
+      times[name].push(typeof value === "number" ? { wall: value } : value);
+    }
   }
   const result = {};
   for (const name of names) {
-    result[name] = { ms: median(times[name]), runs: times[name] };
-    if (name !== base) result[name].differenceMs = median(times[name].map((ms, round) => ms - times[base][round]));
+    result[name] = {};
+    for (const measure of Object.keys(times[name][0])) {
+      const values = times[name].map((time) => time[measure]);
+      result[name][measure] = median(values);
+      if (name !== base) result[name][`${measure}Difference`] = median(values.map((ms, round) => ms - times[base][round][measure]));
+    }
   }
   return result;
 }
@@ -127,13 +143,16 @@ function measureNode(name) {
     },
     "plain",
   );
+  const perModule = (variant, measure, count) => (variant[`${measure}Difference`] / count) * 1000;
   const out = {
     node: version(node),
     modules: PLAN.nodeModules,
-    plainMs: imports.plain.ms,
-    loaderMs: imports.loader.ms,
-    perModuleUs: (imports.loader.differenceMs / PLAN.nodeModules) * 1000,
-    noopHookPerModuleUs: (imports.noop.differenceMs / PLAN.nodeModules) * 1000,
+    plainMs: imports.plain.wall,
+    loaderMs: imports.loader.wall,
+    perModuleUs: perModule(imports.loader, "cpu", PLAN.nodeModules),
+    noopHookPerModuleUs: perModule(imports.noop, "cpu", PLAN.nodeModules),
+    wallPerModuleUs: perModule(imports.loader, "wall", PLAN.nodeModules),
+    wallNoopHookPerModuleUs: perModule(imports.noop, "wall", PLAN.nodeModules),
   };
 
   // With `using` in every module (Node 24 runs the native syntax without the loader).
@@ -142,7 +161,8 @@ function measureNode(name) {
     const usingEntry = writeApp(usingDir, PLAN.usingModules, { withUsing: true });
     const withUsing = pairedRounds(PLAN.nodeRounds, { plain: () => runJson(node, [usingEntry], usingDir), loader: () => runJson(node, ["--import", register, usingEntry], usingDir) }, "plain");
     out.usingModules = PLAN.usingModules;
-    out.withUsingPerModuleUs = (withUsing.loader.differenceMs / PLAN.usingModules) * 1000;
+    out.withUsingPerModuleUs = perModule(withUsing.loader, "cpu", PLAN.usingModules);
+    out.wallWithUsingPerModuleUs = perModule(withUsing.loader, "wall", PLAN.usingModules);
   }
 
   // Start-up: an empty module, the whole process timed.
@@ -153,7 +173,7 @@ function measureNode(name) {
     return performance.now() - started;
   };
   const start = pairedRounds(PLAN.startRounds, { plain: () => wall(["empty.mjs"]), loader: () => wall(["--import", register, "empty.mjs"]) }, "plain");
-  out.startupMs = start.loader.differenceMs;
+  out.startupMs = start.loader.wallDifference;
 
   // A cold rewrite of a 2,000-line TypeScript module, then a warm one.
   const blocks = [];
@@ -211,11 +231,12 @@ function measureBun() {
       "plain",
     );
     out.apps[count] = {
-      plainMs: runs.plain.ms,
-      emptyPreloadMs: runs.emptyPreload.ms,
-      loaderMs: runs.loader.ms,
-      ratio: runs.loader.ms / runs.plain.ms,
-      ratioToEmptyPreload: runs.loader.ms / runs.emptyPreload.ms,
+      plainMs: runs.plain.cpu,
+      emptyPreloadMs: runs.emptyPreload.cpu,
+      loaderMs: runs.loader.cpu,
+      ratio: runs.loader.cpu / runs.plain.cpu,
+      ratioToEmptyPreload: runs.loader.cpu / runs.emptyPreload.cpu,
+      wall: { plainMs: runs.plain.wall, emptyPreloadMs: runs.emptyPreload.wall, loaderMs: runs.loader.wall, ratio: runs.loader.wall / runs.plain.wall },
     };
   }
   return out;
@@ -265,14 +286,14 @@ try {
   for (const name of ["node24", "node20"]) {
     const r = (results[name] = measureNode(name));
     console.log(
-      `${name} (${r.node}): ${fixed(r.perModuleUs)} µs per module without using (a hook that does nothing: ${fixed(r.noopHookPerModuleUs)} µs; ${r.modules} modules: ${fixed(r.plainMs)} ms plain, ${fixed(r.loaderMs)} ms with the loader)` +
-        (r.withUsingPerModuleUs === undefined ? "" : `; ${fixed(r.withUsingPerModuleUs)} µs per module with one using (${r.usingModules} modules)`) +
+      `${name} (${r.node}): ${fixed(r.perModuleUs)} µs CPU per module without using (a hook that does nothing: ${fixed(r.noopHookPerModuleUs)} µs; wall: ${fixed(r.wallPerModuleUs)} and ${fixed(r.wallNoopHookPerModuleUs)} µs; ${r.modules} modules: ${fixed(r.plainMs)} ms plain, ${fixed(r.loaderMs)} ms with the loader)` +
+        (r.withUsingPerModuleUs === undefined ? "" : `; ${fixed(r.withUsingPerModuleUs)} µs CPU per module with one using (${r.usingModules} modules; wall ${fixed(r.wallWithUsingPerModuleUs)} µs)`) +
         `; start-up ${fixed(r.startupMs)} ms; a ${r.rewriteLines}-line rewrite ${fixed(r.rewriteColdMs)} ms cold, ${fixed(r.rewriteWarmMs)} ms warm`,
     );
   }
   results.bun = measureBun();
   for (const [count, app] of Object.entries(results.bun.apps)) {
-    console.log(`bun (${results.bun.bun}): ${count} modules: ${fixed(app.plainMs)} ms plain, ${fixed(app.loaderMs)} ms with --preload atexit/register (×${fixed(app.ratio, 2)}; an empty preload: ${fixed(app.emptyPreloadMs)} ms)`);
+    console.log(`bun (${results.bun.bun}): ${count} modules: CPU ${fixed(app.plainMs)} ms plain, ${fixed(app.loaderMs)} ms with --preload atexit/register (×${fixed(app.ratio, 2)}; an empty preload: ${fixed(app.emptyPreloadMs)} ms); wall ×${fixed(app.wall.ratio, 2)}`);
   }
   results.transform = measureTransform();
   const t = results.transform;

@@ -209,8 +209,19 @@ function helperLine(prefix: string, format: "module" | "commonjs", runtime: stri
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** Base64 VLQ, as source maps encode numbers. */
+/** Base64 VLQ, as source maps encode numbers; the small ones (nearly all of a map) from a table. */
 function vlq(value: number): string {
+  if (value >= -VLQ_TABLE_LIMIT && value < VLQ_TABLE_LIMIT) return (VLQ_TABLE ??= buildVlqTable())[value + VLQ_TABLE_LIMIT]!;
+  return encodeVlq(value);
+}
+
+const VLQ_TABLE_LIMIT = 1024;
+let VLQ_TABLE: string[] | undefined;
+function buildVlqTable(): string[] {
+  return Array.from({ length: 2 * VLQ_TABLE_LIMIT }, (_, index) => encodeVlq(index - VLQ_TABLE_LIMIT));
+}
+
+function encodeVlq(value: number): string {
   let rest = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = "";
   do {
@@ -222,12 +233,28 @@ function vlq(value: number): string {
   return out;
 }
 
-/** Whether a token starts at `index` (a word after a non-word, or any punctuation). */
+/** Whether the code unit at `index` is part of a word; ASCII by its code, the rest by Unicode's tables. */
+function isWordAt(code: string, index: number): boolean {
+  const unit = code.charCodeAt(index);
+  if (unit < 128) return (unit >= 97 && unit <= 122) || (unit >= 65 && unit <= 90) || (unit >= 48 && unit <= 57) || unit === 36 || unit === 95 || unit === 92;
+  return isIdentifierPart(code[index]) || (unit >= 0xd800 && unit <= 0xdfff);
+}
+
+/** Whether the code unit at `index` is white space. */
+function isSpaceAt(code: string, index: number): boolean {
+  const unit = code.charCodeAt(index);
+  if (unit < 128) return unit === 32 || (unit >= 9 && unit <= 13);
+  return /\s/.test(code[index]!);
+}
+
+/**
+ * Whether a token starts at `index` (a word after a non-word, or any punctuation). Called for
+ * every character of a module whose map is built: by code unit, not by regular expression.
+ */
 function startsToken(code: string, index: number, lineStart: number): boolean {
-  const char = code[index]!;
-  if (/\s/.test(char)) return false;
-  if (index === lineStart || !isIdentifierPart(char)) return true;
-  return !isIdentifierPart(code[index - 1]);
+  if (isSpaceAt(code, index)) return false;
+  if (index === lineStart || !isWordAt(code, index)) return true;
+  return !isWordAt(code, index - 1);
 }
 
 /**
@@ -249,30 +276,28 @@ function insertionMap(original: string, filename: string, insertions: readonly {
   for (;;) {
     const lineEnd = original.indexOf("\n", lineStart);
     const end = lineEnd === -1 ? original.length : lineEnd;
-    // Segments: [generatedColumn, originalColumn] pairs.
-    const segments: [number, number][] = [[0, 0]];
+    let mappings = "";
+    let generatedColumn = 0;
+    /** Appends the segment [generated column → original column] of this line. */
+    const segment = (generated: number, originalColumn: number): void => {
+      if (mappings !== "") mappings += ",";
+      mappings += vlq(generated - generatedColumn) + "A" + vlq(lineIndex - previousLine) + vlq(originalColumn - previousColumn);
+      generatedColumn = generated;
+      previousLine = lineIndex;
+      previousColumn = originalColumn;
+    };
+    segment(0, 0);
     let shift = 0;
     for (let index = lineStart; index <= end; index += 1) {
       const column = index - lineStart;
       while (next < insertions.length && insertions[next]!.at === index) {
-        segments.push([column + shift, column]);
+        segment(column + shift, column);
         shift += insertions[next]!.length;
         next += 1;
       }
-      if (index < end && column > 0 && startsToken(original, index, lineStart)) segments.push([column + shift, column]);
+      if (index < end && column > 0 && startsToken(original, index, lineStart)) segment(column + shift, column);
     }
-    let generatedColumn = 0;
-    lines.push(
-      segments
-        .map(([generated, originalColumn]) => {
-          const text = vlq(generated - generatedColumn) + "A" + vlq(lineIndex - previousLine) + vlq(originalColumn - previousColumn);
-          generatedColumn = generated;
-          previousLine = lineIndex;
-          previousColumn = originalColumn;
-          return text;
-        })
-        .join(","),
-    );
+    lines.push(mappings);
     if (lineEnd === -1) break;
     lineStart = lineEnd + 1;
     lineIndex += 1;

@@ -259,7 +259,7 @@ const BUILDS = [
     args: ["node_modules/esbuild/bin/esbuild", "main.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", "--packages=external", "--outfile=dist-esbuild-plain/main.mjs", "--log-level=warning"],
   },
   { name: "Vite", args: ["node_modules/vite/bin/vite.js", "build"] },
-  { name: "webpack", args: ["node_modules/webpack-cli/bin/cli.js", "-c", "webpack.config.mjs"] },
+  { name: "webpack", args: ["node_modules/webpack-cli/bin/cli.js"] },
   { name: "Rollup", after: "tsc (ESNext)", args: ["node_modules/rollup/dist/bin/rollup", "-c", "--silent"] },
 ];
 
@@ -383,7 +383,7 @@ describe("module-level using, toolchain by toolchain, from the packed tarball", 
 
   it("docs/loader.md shows each recipe's files as these tests run them", () => {
     const doc = readFileSync(join(repoRoot, "docs", "loader.md"), "utf8");
-    for (const file of ["build-esbuild.mjs", "vite.config.mjs", "rollup.config.mjs", "webpack.config.mjs", "atexit-loader.mjs", "tsconfig.json"]) {
+    for (const file of ["build-esbuild.mjs", "vite.config.mjs", "rollup.config.mjs", "webpack.config.mjs", "atexit-loader.mjs", "tsconfig.json", "tsconfig.bundler.json"]) {
       assert.ok(doc.includes(readFileSync(join(fixtures, file), "utf8")), `docs/loader.md does not show test/fixtures/loader/toolchains/${file} as it is`);
     }
     for (const { recipe } of RECIPES) assert.ok(doc.includes(recipe), `docs/loader.md does not give the recipe ${recipe}`);

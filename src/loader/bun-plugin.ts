@@ -68,8 +68,7 @@ export function installBunPlugin(scope: LoaderScope): void {
         if (extension === undefined) return;
         if (!scope.nodeModules && path.includes("/node_modules/")) return;
         const source = bytes ?? readFileSync(path);
-        // The bytes first: most modules have neither `using` nor a lowering helper (`…ispose…`), and are never decoded.
-        if (source.indexOf("using") === -1 && source.indexOf("ispose") === -1) return;
+        if (!scope.mayNeedRewrite(source)) return;
         const url = pathToFileURL(path).href;
         if (!scope.wants(url, undefined)) return;
         const format = scope.formatOf(url, undefined);

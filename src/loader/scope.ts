@@ -36,6 +36,12 @@ export interface LoaderScope {
   wants(url: string, format: string | null | undefined): boolean;
   /** `"commonjs"` or `"module"` for a module the loader wants. */
   formatOf(url: string, format: string | null | undefined): "module" | "commonjs";
+  /**
+   * Whether a module's source can need the loader at all: it holds the word `using` or a
+   * lowering helper's `…ispose…`. Asked of the bytes, before they are decoded: most modules
+   * have neither, and are passed through without a string ever being made of them.
+   */
+  mayNeedRewrite(source: string | Uint8Array): boolean;
   /** Rewrites `source` of the module at `url`, writing a parser failure as one warning line. */
   rewrite(source: string, url: string, format: "module" | "commonjs"): TransformResult;
 }
@@ -64,6 +70,11 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
       // Deno keeps npm packages in its own cache rather than in node_modules.
       if (!includeNodeModules && (url.includes("/node_modules/") || url.includes("/registry.npmjs.org/"))) return false;
       return true;
+    },
+    mayNeedRewrite(source) {
+      if (typeof source === "string") return source.includes("using") || source.includes("ispose");
+      const bytes = Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+      return bytes.includes("using") || bytes.includes("ispose");
     },
     formatOf(url, format) {
       if (format) return format.startsWith("commonjs") ? "commonjs" : "module";

@@ -155,6 +155,11 @@ function measureNode(name) {
     wallNoopHookPerModuleUs: perModule(imports.noop, "wall", PLAN.nodeModules),
   };
 
+  // The hook's own work for a module without `using`, in one process: what register.ts's load
+  // hook does after Node's nextLoad (which the hook that does nothing pays too), CPU time over
+  // every module of the app, many times over. Stable on a busy machine, unlike the whole-process runs.
+  out.hookWorkPerModuleUs = median(Array.from({ length: PLAN.nodeRounds }, () => runJson(node, [join(repoRoot, "bench", "loader-hook-work.mjs"), join(dir, "mods"), PLAN.nodeModules], dir)));
+
   // With `using` in every module (Node 24 runs the native syntax without the loader).
   if (name === "node24") {
     const usingDir = join(work, `${name}-using`);
@@ -286,7 +291,7 @@ try {
   for (const name of ["node24", "node20"]) {
     const r = (results[name] = measureNode(name));
     console.log(
-      `${name} (${r.node}): ${fixed(r.perModuleUs)} µs CPU per module without using (a hook that does nothing: ${fixed(r.noopHookPerModuleUs)} µs; wall: ${fixed(r.wallPerModuleUs)} and ${fixed(r.wallNoopHookPerModuleUs)} µs; ${r.modules} modules: ${fixed(r.plainMs)} ms plain, ${fixed(r.loaderMs)} ms with the loader)` +
+      `${name} (${r.node}): the hook's own work ${fixed(r.hookWorkPerModuleUs, 2)} µs CPU per module without using (in one process); whole process ${fixed(r.perModuleUs)} µs CPU per module (a hook that does nothing: ${fixed(r.noopHookPerModuleUs)} µs; wall: ${fixed(r.wallPerModuleUs)} and ${fixed(r.wallNoopHookPerModuleUs)} µs; ${r.modules} modules: ${fixed(r.plainMs)} ms plain, ${fixed(r.loaderMs)} ms with the loader)` +
         (r.withUsingPerModuleUs === undefined ? "" : `; ${fixed(r.withUsingPerModuleUs)} µs CPU per module with one using (${r.usingModules} modules; wall ${fixed(r.wallWithUsingPerModuleUs)} µs)`) +
         `; start-up ${fixed(r.startupMs)} ms; a ${r.rewriteLines}-line rewrite ${fixed(r.rewriteColdMs)} ms cold, ${fixed(r.rewriteWarmMs)} ms warm`,
     );

@@ -16,6 +16,9 @@
  *
  * The helpers come on one appended last line. Evaluation order per
  * declarator is the spec's: `f()`, then `a` is put on the registry, then `g()`.
+ *
+ * A module whose top-level `using` a compiler already lowered is returned unchanged, with the
+ * tool named (`lowered.ts`).
  */
 
 import { loweredBy, loweredWarning, mayContainLoweredUsing, type LoweringTool } from "./lowered.js";

@@ -33,7 +33,7 @@ const RUNTIMES = {
 };
 /** Rounds (medians are taken over them) and sizes; the smoke mode only proves that everything runs. */
 const PLAN = smoke
-  ? { nodeModules: 20, usingModules: 20, nodeRounds: 1, bunApps: [5, 20], bunRounds: 1, bigBytes: 20_000, transformRounds: 1, startRounds: 1 }
+  ? { nodeModules: 20, usingModules: 20, nodeRounds: 1, bunApps: [5], bunRounds: 1, bigBytes: 20_000, transformRounds: 1, startRounds: 1 }
   : { nodeModules: 1000, usingModules: 500, nodeRounds: 11, bunApps: [50, 500], bunRounds: 21, bigBytes: 2_000_000, transformRounds: 7, startRounds: 21 };
 const register = pathToFileURL(join(repoRoot, "dist", "register.js")).href;
 const transformUrl = pathToFileURL(join(repoRoot, "dist", "transform.js")).href;

@@ -23,9 +23,10 @@ export async function load(url: string, context: Context, nextLoad: (url: string
   const format = loaded.format ?? context.format;
   if (!scope.wants(url, format)) return loaded;
   // For CommonJS, nextLoad gives `source: null` (Node's own loader reads it): read it here.
-  const source = loaded.source ?? (await readFile(fileURLToPath(url), "utf8"));
-  const text = typeof source === "string" ? source : Buffer.from(source as Uint8Array).toString("utf8");
-  const result = scope.rewrite(text, url, scope.formatOf(url, format));
+  const source = loaded.source ?? (await readFile(fileURLToPath(url)));
+  const bytes = typeof source === "string" ? source : ArrayBuffer.isView(source) ? Buffer.from(source.buffer, source.byteOffset, source.byteLength) : Buffer.from(source);
+  if (!scope.mayNeedRewrite(bytes)) return loaded;
+  const result = scope.rewrite(bytes.toString("utf8"), url, scope.formatOf(url, format));
   if (!result.changed) return loaded;
   return { ...loaded, source: result.code };
 }

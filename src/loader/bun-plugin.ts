@@ -1,21 +1,31 @@
 /**
- * The module-lifetime `using` loader on Bun: a runtime `Bun.plugin`.
+ * The module-lifetime `using` loader on Bun: a runtime `Bun.plugin`, built so that Bun calls
+ * into JavaScript for as few modules as it can, and so that a module keeps its own path.
  *
- * A filtered `onLoad` must return contents (it cannot decline), so `onResolve`
- * routes only the modules that need a rewrite to a `?atexit` suffix, and
- * `onLoad` serves those. Everything else is resolved and loaded by Bun as
- * usual. Bun cannot serve rewritten CommonJS (oven-sh/bun#19279, #22683): such
- * a module keeps the standard semantics, and one warning line names it.
+ * - `onResolve` looks only at specifiers that can name the application's own files (relative,
+ *   absolute, `#imports`, `~/` and `@/` aliases; every specifier with
+ *   ATEXIT_LOADER_NODE_MODULES=1): a package name is matched out by Bun's own filter, before
+ *   any JavaScript runs. It resolves the specifier, reads the file once, and always returns
+ *   `undefined`: Bun resolves and loads as usual. (`Bun.resolveSync` calls `onResolve`
+ *   again; that nested call returns at once. Without the guard each resolution recursed to
+ *   the stack's limit: ~125 ms per import, issue 17.)
+ * - A module that needs the rewrite gets an `onLoad` of its own, whose filter is its exact
+ *   path, added when it is first seen: the rewritten source is served at the module's own
+ *   path, so `import.meta.url`, stack traces and Bun's code frames are those of the file
+ *   (an earlier design served it at `path?atexit`).
+ * - A filtered `onLoad` cannot decline, and Bun cannot load CommonJS that a plugin returns
+ *   (oven-sh/bun#19279, #39786): a CommonJS module with top-level `using` keeps the standard
+ *   semantics, and one line names it.
  * @module
  */
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LoaderScope } from "./scope.js";
 
 interface BunBuild {
-  onResolve(options: { filter: RegExp; namespace?: string }, callback: (args: { path: string; importer: string }) => { path: string; namespace?: string } | undefined): void;
-  onLoad(options: { filter: RegExp; namespace?: string }, callback: (args: { path: string }) => { contents: string; loader: string }): void;
+  onResolve(options: { filter: RegExp }, callback: (args: { path: string; importer: string }) => undefined): void;
+  onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: string }): void;
 }
 interface BunGlobal {
   main: string;
@@ -23,64 +33,90 @@ interface BunGlobal {
   resolveSync(specifier: string, from: string): string;
 }
 
-const SUFFIX = "?atexit";
-const LOADERS: Record<string, string> = { js: "js", mjs: "js", cjs: "js", jsx: "jsx", ts: "ts", mts: "ts", cts: "ts", tsx: "tsx" };
+const EXTENSION = /\.([cm]?[jt]sx?)$/;
+const LOADERS: Record<string, string> = { js: "js", mjs: "js", jsx: "jsx", ts: "ts", mts: "ts", tsx: "tsx" };
+/** Specifiers that may name the application's files; a bare package name never reaches JavaScript. */
+const OWN_FILES = /^(?:\.\.?(?:\/|$)|\/|#|~\/|@\/)/;
+const ANY_FILE = /^(?!node:|bun:)/;
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+function readIfFile(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 export function installBunPlugin(scope: LoaderScope): void {
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-  /** Rewritten sources, by path, from onResolve to onLoad (each module is read and parsed once). */
-  const rewritten = new Map<string, string>();
-  /** Modules looked at that stay as they are (each is read once, not once per importer). */
-  const declined = new Set<string>();
   bun.plugin({
     name: "atexit-using",
     setup(build) {
-      /** Rewrites the module at `path` into `rewritten` if it needs it; false if it stays as it is. */
-      function needsRewrite(path: string): boolean {
-        if (rewritten.has(path)) return true;
-        if (declined.has(path)) return false;
-        declined.add(path);
-        if (/\.([cm]?[jt]sx?)$/.exec(path) === null) return false;
+      /** Files looked at (each is read and parsed at most once, whoever imports it). */
+      const seen = new Set<string>();
+      /** Specifiers already resolved, by importer's directory. */
+      const resolved = new Set<string>();
+      let resolving = false;
+
+      /** Looks at the file at `path` (its bytes, when given: read already); false if there is no such file. */
+      function inspect(path: string, bytes?: Buffer): void {
+        if (seen.has(path)) return;
+        seen.add(path);
+        const extension = EXTENSION.exec(path)?.[1];
+        if (extension === undefined) return;
+        if (!scope.nodeModules && path.includes("/node_modules/")) return;
+        const source = bytes ?? readFileSync(path);
+        if (!scope.mayNeedRewrite(source)) return;
         const url = pathToFileURL(path).href;
-        if (!scope.wants(url, undefined)) return false;
+        if (!scope.wants(url, undefined)) return;
         const format = scope.formatOf(url, undefined);
-        const result = scope.rewrite(readFileSync(path, "utf8"), url, format);
-        if (!result.changed) return false;
+        const result = scope.rewrite(source.toString("utf8"), url, format);
+        if (!result.changed) return;
         if (format === "commonjs") {
           process.stderr.write(`atexit: ${path} is CommonJS, which Bun cannot load rewritten: its top-level using keeps the standard semantics\n`);
-          return false;
+          return;
         }
-        rewritten.set(path, result.code);
-        return true;
+        const contents = result.code;
+        const loader = LOADERS[extension] ?? "js";
+        build.onLoad({ filter: new RegExp(`^${escape(path)}$`) }, () => ({ contents, loader }));
       }
-      function entryNeedsRewrite(path: string): boolean {
+
+      build.onResolve({ filter: scope.nodeModules ? ANY_FILE : OWN_FILES }, (args) => {
+        if (resolving) return undefined;
+        const from = args.importer ? dirname(args.importer) : process.cwd();
+        const key = `${from}\0${args.path}`;
+        if (resolved.has(key)) return undefined;
+        resolved.add(key);
         try {
-          return needsRewrite(path);
+          // A relative specifier with its extension names its file: no resolution needed, unless
+          // there is no such file (`./db.js` for db.ts), which Bun's resolver then finds.
+          if (args.path.startsWith(".") && EXTENSION.test(args.path)) {
+            const path = resolve(from, args.path);
+            const bytes = readIfFile(path);
+            if (bytes !== undefined) {
+              inspect(path, bytes);
+              return undefined;
+            }
+          }
+          resolving = true;
+          const path = bun.resolveSync(args.path, from);
+          if (path.startsWith("/")) inspect(path);
         } catch {
-          return false;
+          // Not resolvable here: Bun reports it as it would without the loader.
+        } finally {
+          resolving = false;
         }
-      }
-      build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.path.startsWith("node:") || args.path.startsWith("bun:") || args.path.endsWith(SUFFIX)) return undefined;
-        let path: string;
-        try {
-          path = bun.resolveSync(args.path, args.importer ? dirname(args.importer) : process.cwd());
-        } catch {
-          return undefined;
-        }
-        if (!path.startsWith("/") || !needsRewrite(path)) return undefined;
-        return { path: path + SUFFIX };
+        return undefined;
       });
-      // The entry module is not resolved through onResolve: it gets an onLoad of its own,
-      // with a filter that matches its path only, when it needs a rewrite.
-      const entry = bun.main;
-      if (typeof entry === "string" && entry.startsWith("/") && entryNeedsRewrite(entry)) {
-        build.onLoad({ filter: new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`) }, (args) => load(args.path));
-      }
-      build.onLoad({ filter: /\?atexit$/ }, (args) => load(args.path.slice(0, -SUFFIX.length)));
-      function load(path: string): { contents: string; loader: string } {
-        const extension = /\.([cm]?[jt]sx?)$/.exec(path)?.[1] ?? "js";
-        return { contents: rewritten.get(path) ?? readFileSync(path, "utf8"), loader: LOADERS[extension] ?? "js" };
+      // The entry module is not resolved through onResolve.
+      if (typeof bun.main === "string" && bun.main.startsWith("/")) {
+        try {
+          inspect(bun.main);
+        } catch {
+          // An unreadable entry: Bun reports it.
+        }
       }
     },
   });

@@ -13,6 +13,7 @@
  * @module
  */
 import * as nodeModule from "node:module";
+import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { importParser } from "./parser.js";
@@ -25,10 +26,11 @@ const distUrl = new URL("./", import.meta.url).href;
 type LoadResult = { format?: string | null | undefined; source?: string | ArrayBuffer | ArrayBufferView | null | undefined; shortCircuit?: boolean };
 type RegisterHooks = (hooks: { load: (url: string, context: { format?: string | null | undefined }, nextLoad: (url: string, context?: object) => LoadResult) => LoadResult }) => unknown;
 
-function sourceText(source: LoadResult["source"], url: string): string {
+/** The module's source, as Node's `nextLoad` gave it (CommonJS: `null`, Node reads it itself). */
+function sourceOf(source: LoadResult["source"], url: string): string | Uint8Array {
   if (typeof source === "string") return source;
-  if (source === null || source === undefined) return readFileSync(fileURLToPath(url), "utf8");
-  return Buffer.from(source as Uint8Array).toString("utf8");
+  if (source === null || source === undefined) return readFileSync(fileURLToPath(url));
+  return ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
 }
 
 // Fail at once, before the application's first module, when the parser is missing.
@@ -44,15 +46,18 @@ const thread = globalThis as unknown as Record<symbol, boolean | undefined>;
 if (thread[INSTALLED]) {
   // already installed in this thread
 } else if (typeof (globalThis as { Bun?: unknown }).Bun === "object") {
-  installBunPlugin(scope);
+  // ATEXIT_LOADER=off on Bun: no plugin at all, so that Bun calls into JavaScript for no module.
+  if (scope.enabled) installBunPlugin(scope);
 } else if (typeof registerHooks === "function") {
   registerHooks({
     load(url, context, nextLoad) {
       const loaded = nextLoad(url, context);
       const format = loaded.format ?? context.format;
       if (!scope.wants(url, format)) return loaded;
+      const source = sourceOf(loaded.source, url);
+      if (!scope.mayNeedRewrite(source)) return loaded;
       const moduleFormat = scope.formatOf(url, format);
-      const result = scope.rewrite(sourceText(loaded.source, url), url, moduleFormat);
+      const result = scope.rewrite(typeof source === "string" ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8"), url, moduleFormat);
       if (!result.changed) return loaded;
       // Deno gives no format: name it, or the rewritten source could be taken for another kind.
       return { ...loaded, format: format ?? moduleFormat, source: result.code };

@@ -12,6 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { Buffer } from "node:buffer";
 import type { SourceMap, TransformOptions, TransformResult } from "./transform-core.js";
+import { loweredWarning, loweringContext } from "./lowered.js";
 
 /** The module formats the loader rewrites (Node's names; Deno gives none, so the extension decides). */
 const JS_FORMATS = new Set(["module", "commonjs", "module-typescript", "commonjs-typescript"]);
@@ -27,10 +28,20 @@ function environment(name: string): string | undefined {
 }
 
 export interface LoaderScope {
+  /** False under ATEXIT_LOADER=off: no module is rewritten. */
+  readonly enabled: boolean;
+  /** Whether modules under node_modules are rewritten too (ATEXIT_LOADER_NODE_MODULES=1). */
+  readonly nodeModules: boolean;
   /** Whether the module at `url`, of Node's `format` (undefined on Deno), may be rewritten. */
   wants(url: string, format: string | null | undefined): boolean;
   /** `"commonjs"` or `"module"` for a module the loader wants. */
   formatOf(url: string, format: string | null | undefined): "module" | "commonjs";
+  /**
+   * Whether a module's source can need the loader at all: it holds the word `using` or a
+   * lowering helper's `…ispose…`. Asked of the bytes, before they are decoded: most modules
+   * have neither, and are passed through without a string ever being made of them.
+   */
+  mayNeedRewrite(source: string | Uint8Array): boolean;
   /** Rewrites `source` of the module at `url`, writing a parser failure as one warning line. */
   rewrite(source: string, url: string, format: "module" | "commonjs"): TransformResult;
 }
@@ -50,6 +61,8 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
   const cjsRuntime = fileURLToPath(new URL("index.cjs", distUrl));
   const warned = new Set<string>();
   return {
+    enabled: !off,
+    nodeModules: includeNodeModules,
     wants(url, format) {
       if (off || !url.startsWith("file:")) return false;
       if (format ? !JS_FORMATS.has(format) : !JS_EXTENSION.test(url.replace(/[?#].*$/, ""))) return false;
@@ -57,6 +70,11 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
       // Deno keeps npm packages in its own cache rather than in node_modules.
       if (!includeNodeModules && (url.includes("/node_modules/") || url.includes("/registry.npmjs.org/"))) return false;
       return true;
+    },
+    mayNeedRewrite(source) {
+      if (typeof source === "string") return source.includes("using") || source.includes("ispose");
+      const bytes = Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+      return bytes.includes("using") || bytes.includes("ispose");
     },
     formatOf(url, format) {
       if (format) return format.startsWith("commonjs") ? "commonjs" : "module";
@@ -66,12 +84,37 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
       const result = transform(source, { filename: url, format, runtime: format === "module" ? esmRuntime : cjsRuntime });
       if (result.warning !== undefined && !warned.has(url)) {
         warned.add(url);
-        process.stderr?.write(`atexit: ${result.warning}\n`);
+        // A lowered `using` is named with what ran before the loader (tsx, ts-node), read from the process's flags.
+        const line = result.lowered === undefined ? result.warning : loweredWarning(displayName(url), result.lowered, loweringContext());
+        process.stderr?.write(`atexit: ${line}\n`);
       }
       if (debug && result.changed) process.stderr?.write(`atexit: rewrote top-level using in ${url}\n`);
-      return result.changed && result.map !== null ? { ...result, code: withInlineMap(result.code, source, result.map) } : result;
+      if (!result.changed || !sourceMapsApplied()) return result;
+      return { code: withInlineMap(result.code, source, result.map!), map: result.map, changed: true };
     },
   };
+}
+
+/** A file: URL as the path a user recognises; any other URL as it is. */
+function displayName(url: string): string {
+  try {
+    return url.startsWith("file:") ? fileURLToPath(url) : url;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Whether the runtime applies an inline source map to stack traces: Deno always, Node with
+ * --enable-source-maps (or process.setSourceMapsEnabled(true)), Bun never for a plugin's
+ * source. Elsewhere the map would only cost time (a segment per token): it is not made.
+ */
+function sourceMapsApplied(): boolean {
+  if ("Deno" in globalThis) return true;
+  if ("Bun" in globalThis) return false;
+  const process = globalThis.process as (NodeJS.Process & { sourceMapsEnabled?: boolean }) | undefined;
+  if (process?.sourceMapsEnabled === true) return true;
+  return [...(process?.execArgv ?? []), environment("NODE_OPTIONS") ?? ""].some((flag) => flag.includes("--enable-source-maps"));
 }
 
 /**

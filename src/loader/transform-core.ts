@@ -16,14 +16,26 @@
  *
  * The helpers come on one appended last line. Evaluation order per
  * declarator is the spec's: `f()`, then `a` is put on the registry, then `g()`.
+ *
+ * A module whose top-level `using` a compiler already lowered is returned unchanged, with the
+ * tool named (`lowered.ts`).
  */
+
+import { loweredBy, loweredWarning, mayContainLoweredUsing, type LoweringTool } from "./lowered.js";
+
+export type { LoweringTool };
 
 /** The part of oxc-parser's `parseSync` this file relies on. */
 export type ParseSync = (
   filename: string,
   sourceText: string,
-  options?: { lang?: "js" | "jsx" | "ts" | "tsx"; sourceType?: "module" | "commonjs"; astType?: "js" | "ts" },
-) => { program: { body: readonly unknown[] }; errors: readonly { message: string }[] };
+  options?: { lang?: "js" | "jsx" | "ts" | "tsx"; sourceType?: "module" | "commonjs"; astType?: "js" | "ts"; experimentalLazy?: boolean },
+) => {
+  program: { body: Iterable<unknown> };
+  errors: readonly { message: string }[];
+  /** A lazily deserialized AST's buffer goes back to oxc-parser's cache (raw transfer). */
+  dispose?: () => void;
+};
 
 /** Options of `transform()`. */
 export interface TransformOptions {
@@ -45,12 +57,20 @@ export interface TransformOptions {
 export interface TransformResult {
   /** The rewritten source, or the input itself (the same string) when nothing changed. */
   code: string;
-  /** A source map (version 3) from `code` to the input, or `null` when nothing changed. */
-  map: SourceMap | null;
+  /**
+   * A source map (version 3) from `code` to the input, or `null` when nothing changed. It is
+   * built when first read (a getter), so a caller that never reads it never pays for it.
+   */
+  readonly map: SourceMap | null;
   /** Whether any top-level `using` was rewritten. */
   changed: boolean;
-  /** Why the input was returned unchanged though it may contain `using`: the parser's first error. */
+  /**
+   * Why the input was returned unchanged though it may hold `using`: the parser's first error,
+   * or a top-level `using` that a compiler already lowered (then `lowered` names the compiler).
+   */
   warning?: string;
+  /** The tool that lowered a top-level `using` of the input before it reached `transform()`. */
+  lowered?: LoweringTool;
 }
 
 /** A version-3 source map. */
@@ -69,7 +89,7 @@ interface Span {
 interface Declaration extends Span {
   type: string;
   kind?: string;
-  declarations?: (Span & { id: Span & { type: string; name?: string } })[];
+  declarations?: Iterable<Span & { id: Span & { type: string; name?: string } }>;
 }
 
 const IDENTIFIER_START = /^[\p{ID_Start}$_\\]/u;
@@ -192,8 +212,19 @@ function helperLine(prefix: string, format: "module" | "commonjs", runtime: stri
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** Base64 VLQ, as source maps encode numbers. */
+/** Base64 VLQ, as source maps encode numbers; the small ones (nearly all of a map) from a table. */
 function vlq(value: number): string {
+  if (value >= -VLQ_TABLE_LIMIT && value < VLQ_TABLE_LIMIT) return (VLQ_TABLE ??= buildVlqTable())[value + VLQ_TABLE_LIMIT]!;
+  return encodeVlq(value);
+}
+
+const VLQ_TABLE_LIMIT = 1024;
+let VLQ_TABLE: string[] | undefined;
+function buildVlqTable(): string[] {
+  return Array.from({ length: 2 * VLQ_TABLE_LIMIT }, (_, index) => encodeVlq(index - VLQ_TABLE_LIMIT));
+}
+
+function encodeVlq(value: number): string {
   let rest = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = "";
   do {
@@ -205,12 +236,28 @@ function vlq(value: number): string {
   return out;
 }
 
-/** Whether a token starts at `index` (a word after a non-word, or any punctuation). */
+/** Whether the code unit at `index` is part of a word; ASCII by its code, the rest by Unicode's tables. */
+function isWordAt(code: string, index: number): boolean {
+  const unit = code.charCodeAt(index);
+  if (unit < 128) return (unit >= 97 && unit <= 122) || (unit >= 65 && unit <= 90) || (unit >= 48 && unit <= 57) || unit === 36 || unit === 95 || unit === 92;
+  return isIdentifierPart(code[index]) || (unit >= 0xd800 && unit <= 0xdfff);
+}
+
+/** Whether the code unit at `index` is white space. */
+function isSpaceAt(code: string, index: number): boolean {
+  const unit = code.charCodeAt(index);
+  if (unit < 128) return unit === 32 || (unit >= 9 && unit <= 13);
+  return /\s/.test(code[index]!);
+}
+
+/**
+ * Whether a token starts at `index` (a word after a non-word, or any punctuation). Called for
+ * every character of a module whose map is built: by code unit, not by regular expression.
+ */
 function startsToken(code: string, index: number, lineStart: number): boolean {
-  const char = code[index]!;
-  if (/\s/.test(char)) return false;
-  if (index === lineStart || !isIdentifierPart(char)) return true;
-  return !isIdentifierPart(code[index - 1]);
+  if (isSpaceAt(code, index)) return false;
+  if (index === lineStart || !isWordAt(code, index)) return true;
+  return !isWordAt(code, index - 1);
 }
 
 /**
@@ -232,30 +279,28 @@ function insertionMap(original: string, filename: string, insertions: readonly {
   for (;;) {
     const lineEnd = original.indexOf("\n", lineStart);
     const end = lineEnd === -1 ? original.length : lineEnd;
-    // Segments: [generatedColumn, originalColumn] pairs.
-    const segments: [number, number][] = [[0, 0]];
+    let mappings = "";
+    let generatedColumn = 0;
+    /** Appends the segment [generated column → original column] of this line. */
+    const segment = (generated: number, originalColumn: number): void => {
+      if (mappings !== "") mappings += ",";
+      mappings += vlq(generated - generatedColumn) + "A" + vlq(lineIndex - previousLine) + vlq(originalColumn - previousColumn);
+      generatedColumn = generated;
+      previousLine = lineIndex;
+      previousColumn = originalColumn;
+    };
+    segment(0, 0);
     let shift = 0;
     for (let index = lineStart; index <= end; index += 1) {
       const column = index - lineStart;
       while (next < insertions.length && insertions[next]!.at === index) {
-        segments.push([column + shift, column]);
+        segment(column + shift, column);
         shift += insertions[next]!.length;
         next += 1;
       }
-      if (index < end && column > 0 && startsToken(original, index, lineStart)) segments.push([column + shift, column]);
+      if (index < end && column > 0 && startsToken(original, index, lineStart)) segment(column + shift, column);
     }
-    let generatedColumn = 0;
-    lines.push(
-      segments
-        .map(([generated, originalColumn]) => {
-          const text = vlq(generated - generatedColumn) + "A" + vlq(lineIndex - previousLine) + vlq(originalColumn - previousColumn);
-          generatedColumn = generated;
-          previousLine = lineIndex;
-          previousColumn = originalColumn;
-          return text;
-        })
-        .join(","),
-    );
+    lines.push(mappings);
     if (lineEnd === -1) break;
     lineStart = lineEnd + 1;
     lineIndex += 1;
@@ -274,32 +319,46 @@ export function createTransform(parseSync: ParseSync): (code: string, options: T
       throw new TypeError(`Expected \`options.filename\` to be a string, got \`${String(filename)}\` (${typeof filename})`);
     }
     const unchanged: TransformResult = { code, map: null, changed: false };
-    if (!mayContainUsing(code)) return unchanged;
+    const hasUsing = mayContainUsing(code);
+    if (!hasUsing && !mayContainLoweredUsing(code)) return unchanged;
     const language = languageOf(filename);
     const format = options.format ?? (language.commonjs ? "commonjs" : "module");
     const parsed = parseSync(filename.replace(/[?#].*$/, ""), code, { lang: language.lang, sourceType: format, astType: language.lang.startsWith("t") ? "ts" : "js" });
-    if (parsed.errors.length > 0) {
-      return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
-    }
-    const prefix = unusedPrefix(code, "__atexit");
-    const edits: { at: number; remove: number; text: string }[] = [];
+    let edits: { at: number; remove: number; text: string }[];
     let counter = 0;
-    for (const statement of parsed.program.body as Declaration[]) {
-      if (statement.type !== "VariableDeclaration" || (statement.kind !== "using" && statement.kind !== "await using")) continue;
-      const isAwait = statement.kind === "await using";
-      if (isAwait) {
-        const usingAt = keywordAt(code, statement.start + 5, "using");
-        if (!code.startsWith("await", statement.start) || usingAt === -1) continue;
-        edits.push({ at: statement.start, remove: 5, text: "const" }, { at: usingAt, remove: 5, text: "     " });
-      } else {
-        if (!code.startsWith("using", statement.start)) continue;
-        edits.push({ at: statement.start, remove: 5, text: "const" });
+    const prefix = unusedPrefix(code, "__atexit");
+    try {
+      if (!hasUsing) {
+        // Only the helpers' names were seen: say so if a compiler lowered a top-level `using`.
+        const tool = parsed.errors.length > 0 ? undefined : loweredBy(code, parsed.program.body);
+        return tool === undefined ? unchanged : { ...unchanged, lowered: tool, warning: loweredWarning(filename, tool) };
       }
-      for (const declarator of statement.declarations ?? []) {
-        if (declarator.id.type !== "Identifier" || declarator.id.name === undefined) continue;
-        counter += 1;
-        edits.push({ at: declarator.end, remove: 0, text: `, ${prefix}$${counter} = ${prefix}_${isAwait ? "awaitUsing" : "using"}(${declarator.id.name})` });
+      if (parsed.errors.length > 0) {
+        return { ...unchanged, warning: `${filename} was left as it is: the parser failed (${parsed.errors[0]!.message})` };
       }
+      edits = [];
+      for (const statement of parsed.program.body as Iterable<Declaration>) {
+        if (statement.type !== "VariableDeclaration" || (statement.kind !== "using" && statement.kind !== "await using")) continue;
+        const start = statement.start;
+        const isAwait = statement.kind === "await using";
+        if (isAwait) {
+          const usingAt = keywordAt(code, start + 5, "using");
+          if (!code.startsWith("await", start) || usingAt === -1) continue;
+          edits.push({ at: start, remove: 5, text: "const" }, { at: usingAt, remove: 5, text: "     " });
+        } else {
+          if (!code.startsWith("using", start)) continue;
+          edits.push({ at: start, remove: 5, text: "const" });
+        }
+        for (const declarator of statement.declarations ?? []) {
+          const id = declarator.id;
+          // ESTree's name, or oxc's own in a lazily deserialized AST.
+          if ((id.type !== "Identifier" && id.type !== "BindingIdentifier") || id.name === undefined) continue;
+          counter += 1;
+          edits.push({ at: declarator.end, remove: 0, text: `, ${prefix}$${counter} = ${prefix}_${isAwait ? "awaitUsing" : "using"}(${id.name})` });
+        }
+      }
+    } finally {
+      parsed.dispose?.();
     }
     if (counter === 0) return unchanged;
     let output = "";
@@ -312,6 +371,14 @@ export function createTransform(parseSync: ParseSync): (code: string, options: T
     }
     output += code.slice(copied);
     output += (code.endsWith("\n") ? "" : "\n") + helperLine(prefix, format, options.runtime ?? "atexit") + "\n";
-    return { code: output, map: insertionMap(code, filename, insertions), changed: true };
+    // The map costs more than the rewrite (a segment per token): built only when read.
+    let map: SourceMap | undefined;
+    return {
+      code: output,
+      get map(): SourceMap {
+        return (map ??= insertionMap(code, filename, insertions));
+      },
+      changed: true,
+    };
   };
 }

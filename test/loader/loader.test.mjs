@@ -373,6 +373,19 @@ for (const runtime of runtimes) {
       assert.equal(result.code, 1);
     });
 
+    it("serves a rewritten module at its own URL: import.meta.url, stack traces and the runtime's code frame as without the loader", async () => {
+      const withLoader = await run(runtime, fixture("misc/frame.mjs"));
+      assert.deepEqual(withLoader.stdout, [pathToFileURL(fixture("misc/frame.mjs")).href], withLoader.stderr);
+      assert.equal(withLoader.code, 1);
+      assert.doesNotMatch(withLoader.stderr, /\?atexit|atexit:/, withLoader.stderr);
+      if (runtime.usingSyntax) {
+        // The same error output, code frame included, as the standard run of the same module.
+        assert.equal(withLoader.stderr, (await run(runtime, fixture("misc/frame.mjs"), { loader: false })).stderr);
+      } else {
+        assert.match(withLoader.stderr, /frame\.mjs:5\n {0}throw new Error\("thrown on line 5"\);\n {6}\^/, withLoader.stderr);
+      }
+    });
+
     it("reports a non-disposable value of a top-level using at the user's line, not in the injected helpers", async () => {
       const result = await run(runtime, fixture("misc/bad-using.mjs"));
       assert.equal(result.code, 1, result.stderr);
@@ -443,8 +456,10 @@ for (const runtime of runtimes) {
 describe("the loader's environment variables", { skip: runtimes[2].skip, concurrency: true }, () => {
   const node24 = runtimes[2];
 
-  it("ATEXIT_LOADER=off leaves every module as it is", async () => {
+  it("ATEXIT_LOADER=off leaves every module as it is (on Bun too, where no plugin is installed at all)", async () => {
     assertRun(await run(node24, fixture("app/entry.mjs"), { env: { ATEXIT_LOADER: "off" } }), { stdout: APP_STANDARD }, "off");
+    const bun = runtimes.find((runtime) => runtime.name === "bun");
+    if (!bun.skip) assertRun(await run(bun, fixture("app/entry.mjs"), { env: { ATEXIT_LOADER: "off" } }), { stdout: APP_STANDARD }, "off on Bun");
   });
 
   it("node_modules is left alone unless ATEXIT_LOADER_NODE_MODULES=1", async () => {

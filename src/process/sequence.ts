@@ -26,6 +26,7 @@ import type { ExitReason } from "./exit-reason.js";
 import type { Options } from "./options.js";
 import type { SignalName } from "../runtime/signals.js";
 import type { Runtime, Triggers } from "../runtime/types.js";
+import { sandboxWarning } from "../runtime/sandbox.js";
 import type { StackCore } from "../stack/core.js";
 import { chainErrors } from "../stack/suppressed-error.js";
 
@@ -130,6 +131,8 @@ export class TerminationSequence {
   readonly #host: SequenceHost;
   #phase: Phase = "idle";
   #installed = false;
+  /** Whether this is a test runner's sandbox where nothing runs at exit has been asked (once). */
+  #sandboxChecked = false;
   /** The trigger of the sequence in progress (or last run). */
   #trigger: ExitReason | undefined = undefined;
   /** An entry failed, or an uncaught error happened, during this sequence: exit code 0 becomes 1. */
@@ -524,6 +527,11 @@ export class TerminationSequence {
   // ---- listeners and the deadline ----------------------------------------------
 
   #install(): void {
+    if (!this.#sandboxChecked) {
+      this.#sandboxChecked = true;
+      const line = sandboxWarning(this.#host.runtime.isMainThread);
+      if (line !== undefined) this.#host.diagnostics.cannotRunAtExit(line);
+    }
     const { signals, catchErrors } = this.#host.options();
     this.#host.runtime.install(this.#triggers, { signals, catchErrors });
     this.#installed = true;

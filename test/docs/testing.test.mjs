@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 import { assertAllPresent, repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
-import { matchesTranscript } from "./transcripts.mjs";
+import { fencedBlocks, matchesTranscript } from "./transcripts.mjs";
 
 const DOC = "docs/testing.md";
 /** The runtimes whose `node` runs the transcripts (a runner's own child processes included). */
@@ -28,21 +28,6 @@ const END = /^\[exit code (\d+)\]$/;
 const only = process.env.ATEXIT_RUNTIMES?.split(",");
 assertAllPresent();
 const runtimes = allRuntimes.filter((runtime) => RUNTIMES.includes(runtime.name) && (!only || only.includes(runtime.name)));
-
-/** The doc's fenced blocks: { info, code, line }. */
-function fencedBlocks(markdown) {
-  const blocks = [];
-  const lines = markdown.split("\n");
-  for (let index = 0; index < lines.length; index++) {
-    const open = /^(`{3,})(.*)$/.exec(lines[index]);
-    if (!open) continue;
-    const start = index;
-    const body = [];
-    while (++index < lines.length && lines[index] !== open[1]) body.push(lines[index]);
-    blocks.push({ info: open[2].trim(), code: body.length ? `${body.join("\n")}\n` : "", line: start + 1 });
-  }
-  return blocks;
-}
 
 const blocks = fencedBlocks(readFileSync(join(repoRoot, DOC), "utf8"));
 const files = blocks.flatMap(({ info, code }) => {
@@ -123,6 +108,11 @@ exec node "$(node -e 'const { join, dirname } = require("node:path"); const file
     for (const { command, line } of transcripts) {
       const file = command.split(/\s+/).at(-1);
       assert.ok(names.has(file), `${DOC}:${line} runs ${file}, which the doc does not show`);
+    }
+    // An atexit: line quoted outside a transcript is one that a transcript shows (so, that a run prints).
+    const printed = new Set(transcripts.flatMap(({ expected }) => expected));
+    for (const { info, code, line } of blocks.filter(({ info, code }) => info === "text" && !code.startsWith("$ "))) {
+      for (const quoted of code.split("\n").filter((text) => text.startsWith("atexit:"))) assert.ok(printed.has(quoted), `${DOC}:${line} (${info}) quotes a line no transcript shows: ${quoted}`);
     }
   });
 

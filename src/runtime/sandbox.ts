@@ -7,14 +7,20 @@
  *   signals on the real process, never on the copy.
  * - Vitest's `threads` and `vmThreads` pools end each worker with `worker.terminate()`, which
  *   runs nothing in the worker.
+ * - `bun test` ends its process without an `exit` or `beforeExit` event. It marks itself only
+ *   by what it documents: NODE_ENV=test (unless already set), and Bun.main is the test file.
  *
  * Elsewhere entries do run: Vitest's `forks` pools send SIGTERM (SIGKILL 500 ms later),
  * node --test's child processes end as the loop drains (SIGTERM after a Ctrl-C), Mocha ends
- * as the loop drains (`process.exit()` with `--exit` or `--parallel`).
+ * as the loop drains (`process.exit()` with `--exit` or `--parallel`), `deno test` ends as
+ * `process.exit()` does.
  *
  * Asked once, when the registry first installs its listeners: a few property reads, no module
  * loaded, nothing else for a program that runs outside these runners.
  */
+
+/** The names `bun test` runs: `*.test.*`, `*_test.*`, `*.spec.*`, `*_spec.*`. */
+const BUN_TEST_FILE = /[._](?:test|spec)\.[cm]?[jt]sx?$/;
 
 /** Marks the real process (through the prototype every Jest sandbox's copy shares) once one sandbox has said it. */
 const SAID_IN_THIS_PROCESS = Symbol.for("atexit.sandboxReported");
@@ -44,6 +50,14 @@ export function sandboxWarning(isMainThread: boolean): string | undefined {
       "atexit: Vitest's threads pool ends this worker with worker.terminate(), which runs nothing, " +
       "so entries registered here never run at exit. Run them in the test (`await atexit.run()` in afterEach, or a `new ExitStack()` per test), " +
       'or use `pool: "forks"` (entries then run at its SIGTERM); docs in atexit\'s docs/testing.md.'
+    );
+  }
+  const bun = (globalThis as { Bun?: { main?: unknown } }).Bun;
+  if (bun !== undefined && process.env["NODE_ENV"] === "test" && typeof bun.main === "string" && BUN_TEST_FILE.test(bun.main)) {
+    return (
+      "atexit: bun test ends the process without an exit or beforeExit event, so entries registered here never run at exit. " +
+      "Run them in the test (`await atexit.run()` in afterEach, or a `new ExitStack()` per test), " +
+      "and test exit paths in a child process (atexit's docs/testing.md)."
     );
   }
   return undefined;

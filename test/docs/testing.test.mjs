@@ -1,8 +1,8 @@
 // docs/testing.md, run: its files (```js file=NAME blocks) are written into one project whose
 // node_modules has atexit (this checkout) and the test runners (the repository's
 // devDependencies), and each transcript (a ```text block whose first line is `$ command`) is
-// run there by a shell, on Node 20 and Node 24, with stdout and stderr merged as a terminal
-// shows them. What it printed and how it ended must match the transcript: `…` stands for text
+// run there by a shell, on Node 20 and Node 24 (`bun` and `deno` for their own test runners),
+// with stdout and stderr merged as a terminal shows them. What it printed and how it ended must match the transcript: `…` stands for text
 // that changes from run to run, and never for an `atexit:` line (transcripts.mjs).
 //
 // `npx NAME` runs the bin of the installed package NAME (what npx does when the package is
@@ -43,11 +43,14 @@ const transcripts = blocks
     return { command: lines[0].slice(2), expected: lines.slice(1, -1), code: Number(end[1]), line };
   });
 
+/** The directories of `bun` and `deno`, for `bun test` and `deno test`. */
+const otherRuntimes = allRuntimes.filter((runtime) => ["bun", "deno"].includes(runtime.name) && !runtime.skip).map((runtime) => dirname(runtime.path));
+
 /** The child's environment: ours, less what would change a runner's behaviour or output. */
 function childEnv(runtime, bin) {
   const env = { ...process.env };
-  for (const name of ["NODE_TEST_CONTEXT", "NODE_OPTIONS", "NODE_CHANNEL_FD", "ATEXIT_TRACE", "FORCE_COLOR", "CI", "JEST_WORKER_ID", "VITEST"]) delete env[name];
-  return { ...env, NO_COLOR: "1", PATH: `${bin}:${dirname(runtime.path)}:${env.PATH}` };
+  for (const name of ["NODE_TEST_CONTEXT", "NODE_OPTIONS", "NODE_CHANNEL_FD", "NODE_ENV", "ATEXIT_TRACE", "FORCE_COLOR", "CI", "JEST_WORKER_ID", "VITEST"]) delete env[name];
+  return { ...env, NO_COLOR: "1", PATH: [bin, dirname(runtime.path), ...otherRuntimes, env.PATH].join(":") };
 }
 
 let scratch;
@@ -106,7 +109,7 @@ exec node "$(node -e 'const { join, dirname } = require("node:path"); const file
     const names = new Set(files.map(({ name }) => name));
     assert.equal(names.size, files.length, "each file is written once");
     for (const { command, line } of transcripts) {
-      const file = command.split(/\s+/).at(-1);
+      const file = command.split(/\s+/).at(-1).replace(/^\.\//, "");
       assert.ok(names.has(file), `${DOC}:${line} runs ${file}, which the doc does not show`);
     }
     // An atexit: line quoted outside a transcript is one that a transcript shows (so, that a run prints).

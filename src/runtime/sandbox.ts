@@ -1,6 +1,7 @@
 /**
  * Test runners under which entries can never run at exit, found by what they do to the code
- * they run (measured with Jest 30, Vitest 4, Mocha 12 and node --test; docs/testing.md):
+ * they run (measured with Jest 30, Vitest 4, Mocha 12, node --test, bun test and deno test;
+ * docs/testing.md):
  *
  * - Jest (CommonJS and ESM mode) runs each test file in a vm context whose `process` is a copy
  *   of the real one with its event listeners reset: the runtime emits `exit`, `beforeExit` and

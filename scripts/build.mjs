@@ -9,8 +9,8 @@
 //   so TypeScript sees one type too.
 // - The same implementation is built as CommonJS too (commonjs.cjs), for the one loader that
 //   cannot require() an ES module: Jest's. index.cjs loads it only there. (An ES entry over a
-//   CommonJS implementation, for everyone, would cost Node's CommonJS export lexer: +53 ms on
-//   Node 20 and +18 ms on Node 24 for `import "atexit"`, measured paired.)
+//   CommonJS implementation, for everyone, costs Node's CommonJS export lexer: +21 ms on Node 20
+//   and +3 ms on Node 24 for `import "atexit"`, bench/import-paired.mjs on a quiet machine.)
 // - rollup-plugin-dts joins each ES entry's declarations into one file that holds only what
 //   the entry exports, with a declaration map into src/ (shipped, so "Go to Definition" opens
 //   the TypeScript source).

@@ -9,7 +9,8 @@
  *
  * It holds no implementation: it loads the ES module with `require()` (Node ≥ 20.19
  * and ≥ 22.12, Bun, Deno), so a process that loads both entries has one `ExitStack`
- * class, and a bundler bundles one copy.
+ * class, and a bundler bundles one copy. Where the loader cannot `require()` an ES
+ * module (Jest's), it loads the same implementation built as CommonJS.
  * @module
  */
 import type * as esm from "./index.js" with { "resolution-mode": "import" };
@@ -24,6 +25,10 @@ type CommonJsExports = typeof esm.default & {
 const implementation = loadImplementation();
 
 function loadImplementation(): typeof esm {
+  // Jest's module loader cannot require() an ES module, and says so in the flag Node sets
+  // where it can (Jest sets it to false in its sandbox). Asked through createRequire, so that
+  // a bundler, which follows require("…") calls, bundles one copy: the ES module.
+  if ((process.features as { require_module?: boolean }).require_module === false) return nodeRequire()("./commonjs.cjs") as typeof esm;
   try {
     return require("./index.js") as typeof esm;
   } catch (error) {
@@ -31,9 +36,13 @@ function loadImplementation(): typeof esm {
     // supplied (atexit's own loader does, for a rewritten module) with a require() of its
     // own, which has no `cache` and cannot load an ES module; Node's require can.
     if (typeof require.cache === "object") throw error;
-    const { createRequire } = process.getBuiltinModule("node:module");
-    return createRequire(__filename)("./index.js") as typeof esm;
+    return nodeRequire()("./index.js") as typeof esm;
   }
+}
+
+/** The runtime's require() for this file (the one a sandbox provides, in a sandbox). */
+function nodeRequire(): NodeJS.Require {
+  return process.getBuiltinModule("node:module").createRequire(__filename);
 }
 
 /**

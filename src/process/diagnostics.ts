@@ -67,6 +67,11 @@ export class Diagnostics {
     this.#emit(`atexit: cleanup timed out after ${timeout} ms${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
+  /** Entries can never run at exit where this code runs: a test runner's sandbox or worker pool (the line: runtime/sandbox.ts). */
+  cannotRunAtExit(line: string): void {
+    this.#emit(line);
+  }
+
   traceStarted(reason: ExitReason, pending: number): void {
     if (!this.trace) return;
     const detail = reason.kind === "signal" ? ` ${reason.signal}` : "";

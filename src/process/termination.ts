@@ -9,6 +9,7 @@ import { currentEntry, disposeEntries, drainSync, type Completion, type Observer
 import type { StackCore } from "../stack/core.js";
 import { chainErrors } from "../stack/suppressed-error.js";
 import type { Runtime, Triggers } from "../runtime/types.js";
+import { sandboxWarning } from "../runtime/sandbox.js";
 import type { SignalName } from "../runtime/signals.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -47,6 +48,8 @@ export class Termination {
   #startedAt = 0;
   /** A synchronous drain is calling entries: one registered meanwhile is its to call. */
   #draining = false;
+  /** Whether this is a test runner's sandbox where nothing runs at exit has been asked (once, as listeners are first wanted). */
+  #sandboxChecked = false;
 
   readonly #triggers: Triggers = {
     drain: () => this.#dispatch({ type: "drain", code: this.#host.runtime.exitCode() }),
@@ -140,9 +143,15 @@ export class Termination {
   }
 
   #listen(): void {
-    const { runtime, options } = this.#host;
+    const { runtime, options, diagnostics } = this.#host;
+    if (!wantsListeners(this.#state)) return runtime.listen(undefined);
+    if (!this.#sandboxChecked) {
+      this.#sandboxChecked = true;
+      const line = sandboxWarning(runtime.isMainThread);
+      if (line !== undefined) diagnostics.cannotRunAtExit(line);
+    }
     const { signals, catchErrors } = options();
-    runtime.listen(wantsListeners(this.#state) ? { triggers: this.#triggers, signals, catchErrors } : undefined);
+    runtime.listen({ triggers: this.#triggers, signals, catchErrors });
   }
 
   #run(effect: Effect): void {

@@ -126,7 +126,17 @@ export class ExitStack implements AsyncDisposable {
    * const server = stack.use(http.createServer(handler).listen(8080));
    * ```
    */
-  use<T extends AsyncDisposable | Disposable | KnownResource | null | undefined>(value: T): T {
+  use<T extends AsyncDisposable | Disposable | KnownResource | null | undefined>(value: T): T;
+  /**
+   * A value that is not disposable (a pool, a client with a `close()` or `end()` of its own):
+   * TypeScript's error is this parameter's type, which says what to call instead. (In
+   * parentheses: a bare string literal type would make TypeScript try this overload first,
+   * and report the other one's error.)
+   */
+  use(
+    value: ("Expected a value with [Symbol.asyncDispose]() or [Symbol.dispose](), null or undefined; for a value closed by a method of its own (pool.end(), db.close()), use adopt(value, onDispose)"),
+  ): never;
+  use<T>(value: T): T {
     const core = this.#open("use");
     if (value === null || value === undefined) {
       core.needsAwait = true;
@@ -209,7 +219,7 @@ export class ExitStack implements AsyncDisposable {
    * atexit.register((name) => console.log(`bye, ${name}`), "world");
    * ```
    */
-  register<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): F {
+  register<A extends unknown[], F extends (...args: A) => unknown>(fn: F, ...args: A): F {
     const core = this.#core;
     if (core.disposed || typeof fn !== "function") refuse(core, "register", "fn", fn);
     core.entries.push(args.length === 0 ? (fn as () => unknown) : record(CALL_ARGS, fn as unknown as (...args: unknown[]) => unknown, args));

@@ -11,7 +11,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
@@ -132,6 +132,12 @@ for (const bundler of Object.keys(BUNDLERS)) {
       assert.deepEqual(warnings[bundler], []);
     });
     for (const [app, format] of BUNDLES) {
+      test(`the ${format} bundle of ${app} holds one copy of atexit`, () => {
+        // A sentence of the registry slot's error, once per copy: the ES implementation, not
+        // also its CommonJS build (dist/commonjs.cjs, which index.cjs loads only under Jest).
+        const code = readFileSync(join(dir, "out", outputName(bundler, app, format)), "utf8");
+        assert.equal(code.split("cannot share the exit registry of").length - 1, 1);
+      });
       for (const runtime of runtimes.filter((candidate) => RUNTIMES[bundler].includes(candidate.name))) {
         const expected = EXPECTED[app] ?? EXPECTED.failures;
         test(`${runtime.name} runs the ${format} bundle of ${app}`, { skip: runtime.skip }, () => {

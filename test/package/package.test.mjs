@@ -15,7 +15,8 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
  * gzip -9 bytes of the built entries; raise only with a reason in the commit. dist/ is not
  * minified: it is tsc's output with the source's comments (a frame of atexit in a user's stack
  * trace reads as the source), 23.2 kB for index.js, where the same code is 15.8 kB without its
- * comments and 10.5 kB minified. index.cjs only loads index.js.
+ * comments and 10.5 kB minified. index.cjs only loads index.js. commonjs.cjs is the same code
+ * built as CommonJS, which index.cjs loads only where require() cannot load an ES module (Jest).
  */
 // index.js: 24.5 kB before the service adapters (src/resources/, src/runtime/workers.ts: HTTP drain,
 // child processes, log destinations, worker threads), 30.2 kB with them; then issue 11's quiet
@@ -24,7 +25,7 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
 // of a user's trial and a review of 0.2.0 (a report's rejected promise, the start published
 // before atexit.signal's listeners, entries registered after process.exit()'s drain or during the
 // final flush, the application's own dispose method kept): 33.5 kB.
-const SIZE_BUDGET = { "dist/index.js": 35_000, "dist/index.cjs": 1_500 };
+const SIZE_BUDGET = { "dist/index.js": 35_000, "dist/commonjs.cjs": 35_000, "dist/index.cjs": 1_500 };
 /** Longer lines than this in dist/ mean minified code (core-js, bundled into the polyfill as written, has 261). */
 const LINE_LIMIT = 300;
 /** Names and prose of the implementation that the public declarations must not show. */

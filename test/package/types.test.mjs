@@ -1,5 +1,5 @@
 // TypeScript consumers of the installed package, with skipLibCheck off (so the shipped
-// declarations are checked too): TypeScript 5.3 (the oldest the README claims) and 7,
+// declarations are checked too): TypeScript 5.3 (the oldest the README claims), 6 and 7,
 // under nodenext, node16 and bundler resolution. Each program is a type-level test: it
 // compiles where a user's code must, and its @ts-expect-error lines fail to compile where
 // the types must refuse (an unused @ts-expect-error is itself an error). One tsc run per
@@ -15,6 +15,7 @@ import { scratchConsumer, writeFiles } from "./consumer.mjs";
 
 const COMPILERS = [
   { name: "TypeScript 5.3", tsc: "node_modules/typescript5/bin/tsc" },
+  { name: "TypeScript 6", tsc: "node_modules/@typescript/typescript6/bin/tsc6" },
   { name: "TypeScript 7", tsc: "node_modules/typescript/bin/tsc" },
 ];
 const SETTINGS = {
@@ -36,6 +37,9 @@ import atexit, { register, unregister, use, adopt, adoptWeak, defer, scope, run,
 
 const flush: () => void = register(() => {});
 const removed: boolean = unregister(flush);
+// The arguments that follow the function type its parameters (the README's example).
+register((name) => console.log(\`bye, \${name.toUpperCase()}\`), "world");
+const pair: (a: number, b: string) => number = register((a: number, b: string) => a, 1, "b");
 const size: number = atexit.size;
 const child: ExitStack = scope();
 const own: ExitStack = new ExitStack();
@@ -58,7 +62,7 @@ async function handle(): Promise<void> {
   job.defer(() => {});
 }
 const ended: Promise<never> = exit(0);
-export { removed, size, child, own, server, port, reason, exiting, signal, ran, handle, ended };
+export { removed, pair, size, child, own, server, port, reason, exiting, signal, ran, handle, ended };
 `,
   // ExitReason is a union by kind: \`signal\` is a string once kind is "signal".
   "reason.mts": `
@@ -82,6 +86,31 @@ atexit.use({ close() {} });
 use("a string");
 // @ts-expect-error a misspelt signal
 configure({ signals: ["SIGKIL"] });
+// @ts-expect-error a pool that its own end() closes (pg.Pool's shape) is not disposable: adopt(pool, (pool) => pool.end())
+atexit.use(new Pool());
+// @ts-expect-error register() takes a function
+atexit.register("x");
+// @ts-expect-error the arguments that follow the function are its arguments
+atexit.register((code: number) => {}, "not a number");
+
+/** pg.Pool's shape: connect(), query(), end(), and events. */
+declare class Pool {
+  connect(): Promise<object>;
+  query(text: string): Promise<object>;
+  end(): Promise<void>;
+  on(event: "error", listener: (error: Error) => void): this;
+}
+`,
+  // The same mistakes, whose error text the tests read: it says what to call instead.
+  "hints.mts": `
+import atexit from "atexit";
+
+declare class Pool {
+  connect(): Promise<object>;
+  end(): Promise<void>;
+}
+atexit.use(new Pool());
+atexit.register("x");
 `,
   // What use() recognises beyond disposables compiles as written (no cast).
   "known.mts": `
@@ -144,7 +173,7 @@ export const registries: [CommonJsRegistry, EsmRegistry] = [registryFromEsm, reg
 const CHECKS = [
   ["esm.mts", "compiles an ES module consumer of every export, await using included"],
   ["reason.mts", "narrows ExitReason by kind (reason.signal is a string)"],
-  ["misuse.mts", "refuses use(42), use({ close() {} }) and signals: ['SIGKIL']"],
+  ["misuse.mts", "refuses use(42), use({ close() {} }), use() of a pool, register('x') and signals: ['SIGKIL']"],
   ["known.mts", "accepts what use() recognises as written: cluster.fork(), a ChildProcess, a pino stream"],
   ["cjs.cts", "lets a CommonJS consumer name every type the ES module exports, and ExitStack", "commonjs"],
   ["identity.cts", "gives the ES module and the CommonJS entry one ExitStack type", "commonjs"],
@@ -189,7 +218,28 @@ for (const compiler of COMPILERS) {
   }
 }
 
+/** tsc's full error messages (the first line and the lines indented under it), for one file. */
+function errorTexts(tsc, file) {
+  const args = ["--noEmit", "--strict", "--skipLibCheck", "false", "--target", "es2022", "--lib", "es2022,esnext.disposable", "--types", "node", ...SETTINGS.nodenext.options, file];
+  const result = spawnSync(process.execPath, [join(repoRoot, tsc), ...args], { cwd: dir, encoding: "utf8" });
+  const errors = [];
+  for (const line of result.stdout.split("\n")) {
+    if (line.startsWith(`${file}(`)) errors.push(line);
+    else if (/^\s/.test(line) && errors.length > 0) errors[errors.length - 1] += `\n${line}`;
+  }
+  return errors;
+}
+
 for (const compiler of COMPILERS) {
+  test(`${compiler.name}: use() of a value that is not disposable names adopt(value, onDispose); register() of a non-function asks for a function`, () => {
+    const [useError, registerError, ...others] = errorTexts(compiler.tsc, "hints.mts");
+    assert.deepEqual(others, []);
+    assert.match(useError ?? "", /^hints\.mts\(8,\d+\): error/);
+    // TypeScript 5.3 lists each overload's error, 7 the last one's: the hint is in both.
+    assert.match(useError, /Argument of type 'Pool' is not assignable to parameter of type '"Expected a value with \[Symbol\.asyncDispose\]\(\) or \[Symbol\.dispose\]\(\), null or undefined; for a value closed by a method of its own \(pool\.end\(\), db\.close\(\)\), use adopt\(value, onDispose\)"'/);
+    assert.equal(registerError, "hints.mts(9,17): error TS2345: Argument of type 'string' is not assignable to parameter of type '() => unknown'.");
+  });
+
   test(`${compiler.name}: importing atexit/polyfill declares the globals it installs (lib es2022 only)`, () => {
     const result = diagnostics(compiler.tsc, SETTINGS.nodenext.options, ["polyfill.mts"], "es2022");
     assert.deepEqual([...result.byFile], [], result.output);

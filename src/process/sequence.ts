@@ -375,7 +375,9 @@ function flushed(state: State, _event: unknown, host: Host): Step {
   if (state.occupied && state.phase.name === "ending" && state.timer) return to(state, { name: "running" }, { type: "round", first: false });
   // The deadline passed while the output was flushed: what is left cannot be awaited any more.
   const why: DrainWhy = state.phase.name === "ending" ? { kind: "timeout", workers: false } : { kind: "late" };
-  return endNow(state, host, ...(state.occupied ? [{ type: "drainSync", why } as const] : []));
+  // Entries left once the deadline passed are cut short by it (T7): they end the process as a cut does.
+  const end: State = state.occupied && why.kind === "timeout" ? { ...state, phase: { name: "cut", by: "timeout" } } : state;
+  return endNow(end, host, ...(state.occupied ? [{ type: "drainSync", why } as const] : []));
 }
 
 /** The deadline passed while the output is flushed: the end comes with the flush, but nothing more is awaited. */

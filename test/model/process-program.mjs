@@ -14,16 +14,12 @@ import { ACK_MS, DELAY_MS, EXIT_LATER_MS, LATE_MS, predict } from "./process-mod
 
 const atexitUrl = pathToFileURL(join(repoRoot, "dist", "index.js")).href;
 
-const PRELUDE = `import { appendFileSync, existsSync, writeSync } from "node:fs";
-import atexit from ${JSON.stringify(atexitUrl)};
-
-const dir = process.argv[2];
-/** One journal line: appended to a file (so that it survives death by a signal) and on stdout. */
-const journal = (line) => {
-  appendFileSync(\`\${dir}/journal\`, \`\${line}\\n\`);
-  writeSync(1, \`\${line}\\n\`);
-};
-/** Keeps the event loop alive, as a socket that never answers would. */
+/**
+ * The helpers the entries call (`hold`, `later`, `released`, `kept`), as source: the prelude of a
+ * child's program, and what an in-process run evaluates (process-in-process.mjs) over its virtual
+ * timers. They need `acked(id)`: whether the test has sent the signal synchronised on "start <id>".
+ */
+export const HELPERS = `/** Keeps the event loop alive, as a socket that never answers would. */
 const hold = () => setInterval(() => {}, 1 << 30);
 /** Runs \`then\` after \`ms\`: its result (or what it throws) settles the promise. */
 const later = (ms, then) =>
@@ -38,14 +34,14 @@ const later = (ms, then) =>
   );
 /**
  * Resolves once the test has sent the signal synchronised on "start <id>" and the signal has
- * been handled: the file appears after kill() returned, and the wait after it lets the event
+ * been handled: the ack appears after kill() returned, and the wait after it lets the event
  * loop poll again, where a pending signal is handled (Deno's signal delivery, under load, has
  * taken longer than one poll).
  */
 const released = (id) =>
   new Promise((resolve) => {
     const poll = setInterval(() => {
-      if (existsSync(\`\${dir}/ack-\${id}\`)) {
+      if (acked(id)) {
         clearInterval(poll);
         setTimeout(resolve, ${ACK_MS});
       }
@@ -54,6 +50,19 @@ const released = (id) =>
 /** Values held weakly by adoptWeak stay reachable: collection is the dedicated tests' business. */
 const kept = [];
 `;
+
+const PRELUDE = `import { appendFileSync, existsSync, writeSync } from "node:fs";
+import atexit from ${JSON.stringify(atexitUrl)};
+
+const dir = process.argv[2];
+/** One journal line: appended to a file (so that it survives death by a signal) and on stdout. */
+const journal = (line) => {
+  appendFileSync(\`\${dir}/journal\`, \`\${line}\\n\`);
+  writeSync(1, \`\${line}\\n\`);
+};
+/** The test creates <dir>/ack-<id> right after it has sent the signal synchronised on "start <id>". */
+const acked = (id) => existsSync(\`\${dir}/ack-\${id}\`);
+${HELPERS}`;
 
 const indent = (lines, depth = 1) => lines.map((line) => (line === "" ? line : `${"  ".repeat(depth)}${line}`));
 
@@ -172,7 +181,12 @@ function renderTrigger(trigger) {
 export function render(program) {
   const lines = [`// A generated program; run: <runtime> <this file> <dir>${program.trace ? " with ATEXIT_TRACE=1" : ""}.`];
   for (const { signal, at } of program.signals ?? []) lines.push(`// The test sends ${signal} when "start ${at}" appears, then creates <dir>/ack-${at}.`);
-  lines.push(PRELUDE);
+  return [...lines, PRELUDE, renderMain(program)].join("\n");
+}
+
+/** The main module after the prelude: the options, the observers, the entries, the trigger. */
+export function renderMain(program) {
+  const lines = [];
   if (program.timeout !== undefined) lines.push(`atexit.configure({ timeout: ${program.timeout} });`);
   if (program.exitCode !== undefined) lines.push(`process.exitCode = ${program.exitCode};`);
   if (program.observe) {

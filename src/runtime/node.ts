@@ -6,7 +6,7 @@
  * while the registry calls entries synchronously from the `exit` event, where
  * Node would otherwise end the process at once and skip the remaining entries.
  */
-import { signalNumber } from "./signals.js";
+import { ignoredSignals, signalNumber } from "./signals.js";
 import type { InstallOptions, Runtime, Triggers } from "./types.js";
 import { MainThreadLink, WorkerRegistries } from "./workers.js";
 
@@ -73,6 +73,9 @@ export class NodeRuntime implements Runtime {
   #released = false;
   #reused = false;
 
+  /** The signals ignored before atexit first listened (under `nohup`, say), read once: they stay ignored. */
+  #ignoredAtStart: ReadonlySet<string> | undefined = undefined;
+
   /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
   #workers: WorkerRegistries | undefined = undefined;
   #mainThread: MainThreadLink | undefined = undefined;
@@ -105,7 +108,11 @@ export class NodeRuntime implements Runtime {
     // A worker's signal comes from the main thread, through the link, once the main thread's own
     // entries are done; it listens for none itself (Node never calls them there; Deno would).
     if (this.isMainThread) {
-      for (const signal of options.signals) this.listen(signal, () => triggers.signal(signal));
+      this.#ignoredAtStart ??= this.ignoredSignals();
+      for (const signal of options.signals) {
+        if (this.#ignoredAtStart.has(signal)) this.keepIgnored(signal);
+        else this.listen(signal, () => triggers.signal(signal));
+      }
       this.#workers ??= new WorkerRegistries();
       const workers = this.#workers;
       this.listen("worker", (worker: import("node:worker_threads").Worker) => workers.watch(worker));
@@ -114,6 +121,26 @@ export class NodeRuntime implements Runtime {
     }
     this.installMore(triggers, options);
   }
+
+  /**
+   * The signals this process ignores now, before atexit listens for any (Linux: `SigIgn` in
+   * /proc/self/status; elsewhere none). A signal ignored at exec (`nohup` ignores SIGHUP) stays
+   * ignored on Bun and Deno until a listener is added, and after the listener goes it ends the
+   * process: so atexit does not listen for it. Node resets every disposition at start-up, so there
+   * this shows only the signals Node ignores itself (SIGPIPE, SIGXFSZ).
+   */
+  protected ignoredSignals(): ReadonlySet<string> {
+    try {
+      const status = builtin<typeof import("node:fs")>("node:fs").readFileSync("/proc/self/status", "utf8");
+      const mask = /^SigIgn:\s*([0-9a-f]+)$/im.exec(status)?.[1];
+      return mask === undefined ? new Set() : ignoredSignals(mask);
+    } catch {
+      return new Set(); // not Linux
+    }
+  }
+
+  /** A signal in `signals` that was ignored at start: Node and Bun leave it ignored as long as nobody listens. */
+  protected keepIgnored(_signal: string): void {}
 
   /** Where a runtime needs more listeners than Node's (Bun, Deno). */
   protected installMore(_triggers: Triggers, _options: InstallOptions): void {}

@@ -70,3 +70,16 @@ export function signalProblem(name: string): string | undefined {
 export function signalNumber(name: string): number {
   return platformSignals()[name] ?? 0;
 }
+
+/**
+ * The signals a `SigIgn` mask of /proc/<pid>/status marks as ignored (a hexadecimal mask: bit
+ * n − 1 is signal n), by name.
+ */
+export function ignoredSignals(mask: string): ReadonlySet<string> {
+  const bits = BigInt(`0x${mask}`);
+  const ignored = new Set<string>();
+  for (const [name, number] of Object.entries(platformSignals())) {
+    if (number > 0 && (bits >> BigInt(number - 1)) & 1n) ignored.add(name);
+  }
+  return ignored;
+}

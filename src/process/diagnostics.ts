@@ -68,6 +68,11 @@ export class Diagnostics {
     if (this.trace) this.#emit(`atexit: trace ${entryName(entry)} ${ms.toFixed(1)} ms ${outcome}`);
   }
 
+  /** A signal within the echo window of the first (sequence.ts, ECHO_MS): the same signal, not T5. */
+  traceEcho(signal: string, first: string, ms: number): void {
+    if (this.trace) this.#emit(`atexit: trace ${signal} ${ms.toFixed(1)} ms after ${first}: the same signal again (a launcher's echo), not a second one`);
+  }
+
   traceFinished(ms: number): void {
     if (this.trace) this.#emit(`atexit: trace cleanup finished in ${ms.toFixed(1)} ms`);
   }

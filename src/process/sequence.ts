@@ -52,6 +52,17 @@ type Table = { readonly [P in TablePhase]: { readonly [E in Event]?: Cell<E> } }
 /** How long stdout/stderr may take to drain into a pipe before the process ends anyway. */
 const FLUSH_MS = 2000;
 
+/**
+ * A signal (any of `signals`) that comes within this long of the first one the sequence took is
+ * that signal again, not a second one (T5). A terminal's Ctrl-C reaches the whole process group,
+ * and the launcher in it then sends the app copies of its own: node --watch 1 ms later, tsx 40 ms,
+ * concurrently up to 530 ms, nodemon twice, up to 790 ms (bench/launchers.mjs, 10 runs of each on
+ * Node 20 and 24, quiet and with both cores busy). Some send another signal: nodemon follows a
+ * SIGTERM with two SIGINTs, `deno run --watch` a SIGINT with a SIGTERM. A person who sees the
+ * shutdown hang and presses Ctrl-C again does so later than this.
+ */
+const ECHO_MS = 1000;
+
 /** What the registry gives the sequence. */
 export interface SequenceHost {
   readonly core: StackCore;
@@ -97,21 +108,21 @@ export class TerminationSequence {
       drained: start,
       running: {
         explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#signalDuringSequence(signal),
+        signal: (s, signal) => s.#echo(signal) || s.#signalDuringSequence(signal),
         error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s) => s.#cutShortByExit(),
         timeout: (s) => s.#cutShortByTimeout(),
       },
       workers: {
         explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#cutShortBySignal(signal),
+        signal: (s, signal) => s.#echo(signal) || s.#cutShortBySignal(signal),
         error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s, code) => s.#drainNow(code, false),
         timeout: (s) => s.#cutShortByTimeout(),
       },
       ending: {
         explicit: (s, code) => s.#requestCode(code),
-        signal: (s, signal) => s.#signalWhileEnding(signal),
+        signal: (s, signal) => s.#echo(signal) || s.#signalWhileEnding(signal),
         error: (s, { error }) => s.#uncaughtDuringSequence(error),
         exit: (s, code) => s.#drainNow(code, false),
       },
@@ -140,6 +151,8 @@ export class TerminationSequence {
   #draining = false;
   /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
   #pendingSignal: SignalName | undefined = undefined;
+  /** The first signal this sequence took (T4, or T5′) and when, on the runtime's clock: a signal within ECHO_MS of it is its echo. */
+  #firstSignal: { readonly signal: SignalName; readonly at: number } | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
@@ -277,6 +290,7 @@ export class TerminationSequence {
     this.#failed = false;
     this.#requestedCode = undefined;
     this.#pendingSignal = undefined;
+    this.#firstSignal = trigger.kind === "signal" ? { signal: trigger.signal as SignalName, at: runtime.now() } : undefined;
     // Published before anything else runs (the signal's abort listeners, then the first entry): an
     // atexit.exit() from one of them sets the code, a disposeAsync() joins this sequence.
     let settle!: (completion: Completion) => void;
@@ -433,7 +447,21 @@ export class TerminationSequence {
     if (this.#trigger?.kind === "signal" || this.#pendingSignal !== undefined) return this.#cutShortBySignal(signal);
     // T5′: go on, bounded by the timeout (disposeAsync() had none), and die by the signal at the end.
     this.#pendingSignal = signal;
+    this.#firstSignal = { signal, at: this.#host.runtime.now() };
     if (this.#timer === undefined) this.#startTimer();
+  }
+
+  /**
+   * Whether `signal` is an echo of the first signal the sequence took (within ECHO_MS of it): then
+   * it is not a second signal, and nothing happens but a trace line.
+   */
+  #echo(signal: SignalName): boolean {
+    const first = this.#firstSignal;
+    if (first === undefined) return false;
+    const after = this.#host.runtime.now() - first.at;
+    if (after >= ECHO_MS) return false;
+    this.#host.diagnostics.traceEcho(signal, first.signal, after);
+    return true;
   }
 
   #uncaughtDuringSequence(error: unknown): void {

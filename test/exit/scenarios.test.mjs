@@ -667,7 +667,7 @@ const scenarios = [
     fixture: "register-while-flushing.mjs",
     args: ["second-signal"],
     signals: [{ after: "ready", signal: "SIGTERM" }],
-    slowReader: true,
+    slowReader: 1500,
     expect: {
       signal: "SIGTERM",
       stdout: ["ready", /^<\d+ × x>$/],

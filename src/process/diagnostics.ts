@@ -10,6 +10,7 @@ import { entryName, type Entry } from "../stack/entry.js";
 import type { Outcome } from "../stack/disposal.js";
 import type { ExitReason } from "./exit-reason.js";
 import type { Runtime } from "../runtime/types.js";
+import type { KillDeadline } from "../runtime/supervisors.js";
 
 const UNINSPECTABLE = "[error that cannot be inspected]";
 
@@ -53,9 +54,11 @@ export class Diagnostics {
     this.#emit(`atexit: received ${signal} during cleanup${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
-  /** T7. */
-  timedOut(timeout: number, running: Entry | string | undefined, unfinished: number): void {
-    this.#emit(`atexit: cleanup timed out after ${timeout} ms${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
+  /** T7; `supervisor`: the timeout was brought inside a supervisor's kill deadline (pm2's kill_timeout). */
+  timedOut(timeout: number, running: Entry | string | undefined, unfinished: number, supervisor?: KillDeadline): void {
+    const before = supervisor === undefined ? "" : `, before ${supervisor.supervisor}'s ${supervisor.setting} (${supervisor.ms} ms) ends the process with SIGKILL,`;
+    const advice = supervisor === undefined ? "" : `; set a longer ${supervisor.setting} to give it longer`;
+    this.#emit(`atexit: cleanup timed out after ${timeout} ms${before}${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish${advice}`);
   }
 
   traceStarted(reason: ExitReason, pending: number): void {

@@ -26,6 +26,7 @@ import type { ExitReason } from "./exit-reason.js";
 import type { Options } from "./options.js";
 import type { SignalName } from "../runtime/signals.js";
 import type { Runtime, Triggers } from "../runtime/types.js";
+import type { KillDeadline } from "../runtime/supervisors.js";
 import type { StackCore } from "../stack/core.js";
 import { chainErrors } from "../stack/suppressed-error.js";
 
@@ -154,6 +155,8 @@ export class TerminationSequence {
   /** The first signal this sequence took (T4, or T5′) and when, on the runtime's clock: a signal within ECHO_MS of it is its echo. */
   #firstSignal: { readonly signal: SignalName; readonly at: number } | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** What the timer was armed for: `timeout`, or less to end before a supervisor's SIGKILL (`supervisor`). */
+  #armed: { readonly ms: number; readonly supervisor: KillDeadline | undefined } | undefined = undefined;
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
   #startedAt = 0;
@@ -540,7 +543,8 @@ export class TerminationSequence {
     this.#deadline = undefined;
     const running = this.#running();
     this.#phase = "ending";
-    diagnostics.timedOut(this.#host.options().timeout, running, this.#drain());
+    const armed = this.#armed ?? { ms: this.#host.options().timeout, supervisor: undefined };
+    diagnostics.timedOut(armed.ms, running, this.#drain(), armed.supervisor);
     diagnostics.traceFinished(runtime.now() - this.#startedAt);
     const trigger = this.#trigger as ExitReason;
     const signal = this.#signalToDieBy(trigger);
@@ -563,10 +567,24 @@ export class TerminationSequence {
   }
 
   #startTimer(): void {
-    const { timeout } = this.#host.options();
-    if (timeout === Infinity) return;
-    this.#deadline = this.#host.runtime.now() + timeout;
-    this.#timer = setTimeout(() => this.#on("timeout", undefined), timeout);
+    this.#armed = this.#timeoutFor(this.#host.options().timeout);
+    const { ms } = this.#armed;
+    if (ms === Infinity) return;
+    this.#deadline = this.#host.runtime.now() + ms;
+    this.#timer = setTimeout(() => this.#on("timeout", undefined), ms);
+  }
+
+  /**
+   * `timeout`, or less when a supervisor's SIGKILL would come first after the signal that started
+   * (or joined) the sequence (pm2 kills `kill_timeout` ms after its SIGINT): the sequence then times
+   * out (T7) before it, keeping a reserve for the synchronous rest and the output, and the T7 line
+   * says why.
+   */
+  #timeoutFor(timeout: number): { ms: number; supervisor: KillDeadline | undefined } {
+    const supervisor = this.#firstSignal === undefined ? undefined : this.#host.runtime.killDeadline();
+    if (supervisor === undefined) return { ms: timeout, supervisor };
+    const inside = Math.max(0, supervisor.ms - Math.min(FLUSH_MS, Math.max(200, supervisor.ms / 8)));
+    return inside < timeout ? { ms: inside, supervisor } : { ms: timeout, supervisor: undefined };
   }
 
   #clearTimer(): void {

@@ -7,6 +7,7 @@
  * Node would otherwise end the process at once and skip the remaining entries.
  */
 import { ignoredSignals, signalNumber } from "./signals.js";
+import { killDeadline, type KillDeadline } from "./supervisors.js";
 import type { InstallOptions, Runtime, Triggers } from "./types.js";
 import { MainThreadLink, WorkerRegistries } from "./workers.js";
 
@@ -321,5 +322,9 @@ export class NodeRuntime implements Runtime {
 
   env(name: string): string | undefined {
     return process.env[name];
+  }
+
+  killDeadline(): KillDeadline | undefined {
+    return killDeadline((name) => this.env(name));
   }
 }

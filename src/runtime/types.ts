@@ -3,6 +3,8 @@
  * (node.ts, …); the registry never asks which runtime it is on.
  */
 
+import type { KillDeadline } from "./supervisors.js";
+
 /** The process events the registry acts on, as the runtime reports them. */
 export interface Triggers {
   /** The event loop has drained (Node's `beforeExit`). May run async work. */
@@ -68,6 +70,8 @@ export interface Runtime {
   writeDiagnostic(line: string): void;
   /** A monotonic clock in milliseconds (for the trace). */
   now(): number;
+  /** The SIGKILL deadline a supervisor announces in the environment (pm2), or undefined. */
+  killDeadline(): KillDeadline | undefined;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;
 }

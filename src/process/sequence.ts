@@ -184,6 +184,7 @@ export class TerminationSequence {
     now: () => (this.#host.diagnostics.trace ? this.#host.runtime.now() : 0),
     // #deadline is on the runtime's clock; a resource compares it with performance.now() (read only here).
     deadline: () => (this.#deadline === undefined ? undefined : performance.now() + (this.#deadline - this.#host.runtime.now())),
+    signal: () => this.#firstSignal?.signal,
     settled: (entry, outcome, error, startedAt) => {
       const { diagnostics, runtime } = this.#host;
       // An entry that called process.exit() inside the synchronous drain unwound: that is not a failure.

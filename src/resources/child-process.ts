@@ -7,6 +7,11 @@
  * a child still running is killed with SIGKILL at once: it could not be waited
  * for, and a SIGTERM it ignored would leave it running as an orphan.
  *
+ * A child in this process's process group already received the signal a terminal sends the
+ * whole group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP; pm2 sends SIGINT to every
+ * process of the tree) when the sequence runs for it: it is given the grace to end by itself,
+ * running its own cleanup, before it is sent SIGTERM, which it would take for a second signal.
+ *
  * A cluster worker is signalled directly, not with `worker.kill()`, which first
  * disconnects it: a worker whose channel closes calls `process.exit(0)` at once,
  * and its own registry could not wait for anything.
@@ -18,6 +23,34 @@ import { disposesAsItsLibrary } from "./library-dispose.js";
 
 /** Without a deadline (a plain ExitStack, `timeout: Infinity`), a child gets this long after SIGTERM. */
 const GRACE_WITHOUT_DEADLINE_MS = 10_000;
+
+/** The signals a terminal sends to its whole foreground process group. */
+const GROUP_SIGNALS: ReadonlySet<string> = new Set(["SIGINT", "SIGQUIT", "SIGHUP"]);
+
+type Fs = typeof import("node:fs");
+declare const Deno: { permissions: { querySync(descriptor: { name: "read"; path: string }): { state: string } } } | undefined;
+
+/** The process group of `pid` ("self": this process), from /proc (Linux); undefined where it cannot be read. */
+function processGroup(pid: number | "self"): number | undefined {
+  const path = `/proc/${pid}/stat`;
+  try {
+    // Deno would prompt for (or refuse) the read without permission: ask first.
+    if (typeof Deno !== "undefined" && Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+    // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, pgrp.
+    const fields = (process.getBuiltinModule("node:fs") as Fs).readFileSync(path, "utf8").replace(/^.*\) /s, "").split(" ");
+    const group = Number(fields[2]);
+    return Number.isInteger(group) ? group : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the child got `signal` too: it is one a terminal sends the whole group, and the child is in ours. */
+function receivedToo(child: ChildProcess, signal: string | undefined): boolean {
+  if (signal === undefined || !GROUP_SIGNALS.has(signal) || child.pid === undefined) return false;
+  const ours = processGroup("self");
+  return ours !== undefined && processGroup(child.pid) === ours;
+}
 
 type Probe = Record<string, unknown>;
 
@@ -51,11 +84,17 @@ function childResource(target: object, child: ChildProcess, name: () => string):
   return {
     target,
     name,
-    async dispose(deadline) {
+    async dispose(deadline, signal) {
       if (!running()) return;
       const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       // An unref'd child (the loop drained around it) must keep the loop alive while it is awaited.
       child.ref();
+      if (receivedToo(child, signal)) {
+        let waited: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([exit, new Promise<void>((resolve) => (waited = setTimeout(resolve, graceMs(deadline, GRACE_WITHOUT_DEADLINE_MS))))]);
+        clearTimeout(waited);
+        if (!running()) return;
+      }
       child.kill("SIGTERM");
       const cancel = forceAfter(graceMs(deadline, GRACE_WITHOUT_DEADLINE_MS), () => {
         if (running()) killHard(child);

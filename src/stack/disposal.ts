@@ -36,6 +36,8 @@ export interface Observer {
   now(): number;
   /** When (performance.now() ms) the sequence would be abandoned, for resources that can hurry; undefined when never. */
   deadline(): number | undefined;
+  /** The signal the sequence runs for (the first it took), for resources that may have received it too; undefined for other triggers. */
+  signal(): string | undefined;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }
 
@@ -125,7 +127,8 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
       let error: unknown;
       loop.call = "calling";
       try {
-        const result = invoke(entry, takesDeadline(entry) ? deadline(loop.observer) : undefined);
+        const resource = takesDeadline(entry);
+        const result = invoke(entry, resource ? deadline(loop.observer) : undefined, resource ? signal(loop.observer) : undefined);
         loop.call = isObject(result) ? "awaiting" : "returned";
         awaited = true;
         await result;
@@ -263,6 +266,15 @@ function deadline(observer: Observer | undefined): number | undefined {
   if (observer === undefined) return undefined;
   try {
     return observer.deadline();
+  } catch {
+    return undefined;
+  }
+}
+
+function signal(observer: Observer | undefined): string | undefined {
+  if (observer === undefined) return undefined;
+  try {
+    return observer.signal();
   } catch {
     return undefined;
   }

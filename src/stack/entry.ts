@@ -35,8 +35,11 @@ export interface Resource {
   readonly target: object;
   /** How a diagnostic names it: `http.Server 127.0.0.1:8080`. */
   name(): string;
-  /** Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it can be. */
-  dispose(deadline: number | undefined): unknown;
+  /**
+   * Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it
+   * can be; `signal`, the signal the sequence runs for, if a signal started it.
+   */
+  dispose(deadline: number | undefined, signal: string | undefined): unknown;
   /** What can be done at once, when nothing can be awaited (T3, a sequence cut short): true if work is left unfinished. */
   disposeNow(): boolean;
 }
@@ -96,7 +99,7 @@ export function takesDeadline(entry: Entry): boolean {
  * spec GetDisposeMethod does: its result is dropped, and a throw becomes a
  * rejection, seen after one Await.
  */
-export function invoke(entry: Entry, deadline: number | undefined): unknown {
+export function invoke(entry: Entry, deadline: number | undefined, signal?: string): unknown {
   if (typeof entry === "function") return entry();
   // Callbacks are called with `this` undefined (spec: Call(onDispose, undefined, …)), never as methods of the record.
   switch (entry.kind) {
@@ -116,7 +119,7 @@ export function invoke(entry: Entry, deadline: number | undefined): unknown {
         return Promise.reject(error);
       }
     case RESOURCE:
-      return entry.value.dispose(deadline);
+      return entry.value.dispose(deadline, signal);
     case SCOPE:
       throw new TypeError("atexit: a scope entry is disposed, not called");
     default:

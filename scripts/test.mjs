@@ -25,6 +25,7 @@ const matrices = [
   "test/examples/examples.test.mjs",
   "test/bench/smoke.test.mjs",
   "test/services",
+  "test/launchers",
 ];
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */

@@ -248,7 +248,9 @@ export class NodeRuntime implements Runtime {
   }
 
   async flush(maxMs: number): Promise<void> {
-    const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && stream.writableLength > 0);
+    // A write replaced by someone else (pm2's cluster mode writes each line to a log file stream of
+    // its own) may hold what the stream does not: its empty write calls back once that is written.
+    const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && (stream.writableLength > 0 || Object.hasOwn(stream, "write")));
     if (streams.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => {

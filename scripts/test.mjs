@@ -21,6 +21,7 @@ const matrices = [
   "test/loader/loader.test.mjs",
   ...packageTests,
   "test/docs/guides.test.mjs",
+  "test/docs/launchers.test.mjs",
   "test/docs/readme.test.mjs",
   "test/examples/examples.test.mjs",
   "test/bench/smoke.test.mjs",

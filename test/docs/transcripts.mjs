@@ -12,7 +12,7 @@ const ROLE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const DEFAULT_RUNTIMES = ["node20", "node24", "bun", "deno"];
 
 /** Every fenced block of a markdown text: { info, code, line } (line: 1-based, of the opening fence). */
-function fencedBlocks(markdown) {
+export function fencedBlocks(markdown) {
   const blocks = [];
   const lines = markdown.split("\n");
   for (let index = 0; index < lines.length; index++) {

@@ -54,7 +54,7 @@ export class Diagnostics {
     this.#emit(`atexit: received ${signal} during cleanup${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
-  /** T7; `supervisor`: the timeout was brought inside a supervisor's kill deadline (pm2's kill_timeout). */
+  /** T7; `supervisor`: brought inside its kill deadline. */
   timedOut(timeout: number, running: Entry | string | undefined, unfinished: number, supervisor?: KillDeadline): void {
     const before = supervisor === undefined ? "" : `, before ${supervisor.supervisor}'s ${supervisor.setting} (${supervisor.ms} ms) ends the process with SIGKILL,`;
     const advice = supervisor === undefined ? "" : `; set a longer ${supervisor.setting} to give it longer`;
@@ -71,7 +71,7 @@ export class Diagnostics {
     if (this.trace) this.#emit(`atexit: trace ${entryName(entry)} ${ms.toFixed(1)} ms ${outcome}`);
   }
 
-  /** A signal within the echo window of the first (sequence.ts, ECHO_MS): the same signal, not T5. */
+  /** A signal within ECHO_MS of the first: not T5. */
   traceEcho(signal: string, first: string, ms: number): void {
     if (this.trace) this.#emit(`atexit: trace ${signal} ${ms.toFixed(1)} ms after ${first}: the same signal again (a launcher's echo), not a second one`);
   }

@@ -54,13 +54,9 @@ type Table = { readonly [P in TablePhase]: { readonly [E in Event]?: Cell<E> } }
 const FLUSH_MS = 2000;
 
 /**
- * A signal (any of `signals`) that comes within this long of the first one the sequence took is
- * that signal again, not a second one (T5). A terminal's Ctrl-C reaches the whole process group,
- * and the launcher in it then sends the app copies of its own: node --watch 1 ms later, tsx 40 ms,
- * concurrently up to 530 ms, nodemon twice, up to 790 ms (bench/launchers.mjs, 10 runs of each on
- * Node 20 and 24, quiet and with both cores busy). Some send another signal: nodemon follows a
- * SIGTERM with two SIGINTs, `deno run --watch` a SIGINT with a SIGTERM. A person who sees the
- * shutdown hang and presses Ctrl-C again does so later than this.
+ * A signal within this long of the first the sequence took is that one again (a launcher's copy of
+ * a terminal's Ctrl-C, up to 790 ms later: bench/launchers.mjs), not T5; a person's second Ctrl-C
+ * comes later.
  */
 const ECHO_MS = 1000;
 
@@ -152,10 +148,10 @@ export class TerminationSequence {
   #draining = false;
   /** T5′: a signal came during a T1/T2/T6 sequence; the process dies by it at the end. */
   #pendingSignal: SignalName | undefined = undefined;
-  /** The first signal this sequence took (T4, or T5′) and when, on the runtime's clock: a signal within ECHO_MS of it is its echo. */
+  /** The first signal this sequence took (T4, T5′), and when (runtime clock). */
   #firstSignal: { readonly signal: SignalName; readonly at: number } | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** What the timer was armed for: `timeout`, or less to end before a supervisor's SIGKILL (`supervisor`). */
+  /** What the timer was armed for: `timeout`, or less, before a supervisor's SIGKILL. */
   #armed: { readonly ms: number; readonly supervisor: KillDeadline | undefined } | undefined = undefined;
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
@@ -455,10 +451,7 @@ export class TerminationSequence {
     if (this.#timer === undefined) this.#startTimer();
   }
 
-  /**
-   * Whether `signal` is an echo of the first signal the sequence took (within ECHO_MS of it): then
-   * it is not a second signal, and nothing happens but a trace line.
-   */
+  /** A signal within ECHO_MS of the first: only a trace line. */
   #echo(signal: SignalName): boolean {
     const first = this.#firstSignal;
     if (first === undefined) return false;
@@ -575,12 +568,7 @@ export class TerminationSequence {
     this.#timer = setTimeout(() => this.#on("timeout", undefined), ms);
   }
 
-  /**
-   * `timeout`, or less when a supervisor's SIGKILL would come first after the signal that started
-   * (or joined) the sequence (pm2 kills `kill_timeout` ms after its SIGINT): the sequence then times
-   * out (T7) before it, keeping a reserve for the synchronous rest and the output, and the T7 line
-   * says why.
-   */
+  /** `timeout`, or less if a supervisor's SIGKILL follows the signal sooner: T7 then comes first, with a reserve. */
   #timeoutFor(timeout: number): { ms: number; supervisor: KillDeadline | undefined } {
     const supervisor = this.#firstSignal === undefined ? undefined : this.#host.runtime.killDeadline();
     if (supervisor === undefined) return { ms: timeout, supervisor };

@@ -7,10 +7,8 @@
  * a child still running is killed with SIGKILL at once: it could not be waited
  * for, and a SIGTERM it ignored would leave it running as an orphan.
  *
- * A child in this process's process group already received the signal a terminal sends the
- * whole group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP; pm2 sends SIGINT to every
- * process of the tree) when the sequence runs for it: it is given the grace to end by itself,
- * running its own cleanup, before it is sent SIGTERM, which it would take for a second signal.
+ * A child in our process group got the signal a terminal sends the whole group too: it gets the
+ * grace to run its own cleanup before SIGTERM, which it would take for a second signal.
  *
  * A cluster worker is signalled directly, not with `worker.kill()`, which first
  * disconnects it: a worker whose channel closes calls `process.exit(0)` at once,
@@ -24,19 +22,19 @@ import { disposesAsItsLibrary } from "./library-dispose.js";
 /** Without a deadline (a plain ExitStack, `timeout: Infinity`), a child gets this long after SIGTERM. */
 const GRACE_WITHOUT_DEADLINE_MS = 10_000;
 
-/** The signals a terminal sends to its whole foreground process group. */
+/** What a terminal sends its whole foreground process group. */
 const GROUP_SIGNALS: ReadonlySet<string> = new Set(["SIGINT", "SIGQUIT", "SIGHUP"]);
 
 type Fs = typeof import("node:fs");
 declare const Deno: { permissions: { querySync(descriptor: { name: "read"; path: string }): { state: string } } } | undefined;
 
-/** The process group of `pid` ("self": this process), from /proc (Linux); undefined where it cannot be read. */
+/** The process group of `pid` (Linux), or undefined. */
 function processGroup(pid: number | "self"): number | undefined {
   const path = `/proc/${pid}/stat`;
   try {
-    // Deno would prompt for (or refuse) the read without permission: ask first.
+    // Deno would prompt without permission.
     if (typeof Deno !== "undefined" && Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
-    // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, pgrp.
+    // After "(command) ": state, ppid, pgrp.
     const fields = (process.getBuiltinModule("node:fs") as Fs).readFileSync(path, "utf8").replace(/^.*\) /s, "").split(" ");
     const group = Number(fields[2]);
     return Number.isInteger(group) ? group : undefined;
@@ -45,7 +43,7 @@ function processGroup(pid: number | "self"): number | undefined {
   }
 }
 
-/** Whether the child got `signal` too: it is one a terminal sends the whole group, and the child is in ours. */
+/** Whether the child got `signal` too: a group's signal, and the child in our group. */
 function receivedToo(child: ChildProcess, signal: string | undefined): boolean {
   if (signal === undefined || !GROUP_SIGNALS.has(signal) || child.pid === undefined) return false;
   const ours = processGroup("self");

@@ -16,10 +16,8 @@
  *   was removed is dropped. Listeners released at the next turn lost the
  *   signal sent right after the last scope closed; released after Node's quiet
  *   period (runtime/node.ts), that signal finds them, as on Node.
- * - A signal ignored at start (SIGHUP under `nohup`) gets its default action back with Deno's
- *   first signal listener, whichever signal that is for: kept ignored by a listener that does
- *   nothing. Which signals were ignored is read from /proc/self/status, which needs read
- *   permission: without it atexit cannot know, and listens for SIGHUP as usual.
+ * - Deno's first signal listener, for any signal, resets signals ignored at start (`nohup`):
+ *   a no-op listener keeps each ignored; knowing which needs read permission for /proc.
  * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
  *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
  *   atexit): a re-raised signal would end the process as a crash.
@@ -34,7 +32,6 @@ declare const Deno: {
 };
 
 export class DenoRuntime extends NodeRuntime {
-  /** The signals ignored at start that a listener of Deno's own keeps ignored. */
   readonly #keptIgnored = new Set<string>();
 
   protected override installMore(triggers: Triggers, _options: InstallOptions): void {
@@ -50,19 +47,14 @@ export class DenoRuntime extends NodeRuntime {
     }
   }
 
-  /**
-   * Deno's first signal listener, whatever signal it is for, gives every signal ignored at start
-   * its default action back (under `nohup`, SIGHUP would then end the process). A listener that
-   * does nothing keeps the signal ignored; it keeps nothing alive, and it stays for good, since
-   * removing it would leave the default action too.
-   */
+  /** A no-op listener keeps it ignored (keeping nothing alive); for good: removed, it would leave the default action. */
   protected override keepIgnored(signal: string): void {
     if (this.#keptIgnored.has(signal)) return;
     this.#keptIgnored.add(signal);
     Deno.addSignalListener(signal, () => {});
   }
 
-  /** Only with read permission for /proc/self/status: without it, Deno would prompt or throw. */
+  /** Only with read permission: Deno would prompt. */
   protected override ignoredSignals(): ReadonlySet<string> {
     try {
       if (Deno.permissions.querySync({ name: "read", path: "/proc/self/status" }).state !== "granted") return new Set();

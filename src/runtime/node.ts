@@ -74,7 +74,7 @@ export class NodeRuntime implements Runtime {
   #released = false;
   #reused = false;
 
-  /** The signals ignored before atexit first listened (under `nohup`, say), read once: they stay ignored. */
+  /** Signals ignored before atexit first listened (`nohup`): they stay ignored. */
   #ignoredAtStart: ReadonlySet<string> | undefined = undefined;
 
   /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
@@ -124,11 +124,8 @@ export class NodeRuntime implements Runtime {
   }
 
   /**
-   * The signals this process ignores now, before atexit listens for any (Linux: `SigIgn` in
-   * /proc/self/status; elsewhere none). A signal ignored at exec (`nohup` ignores SIGHUP) stays
-   * ignored on Bun and Deno until a listener is added, and after the listener goes it ends the
-   * process: so atexit does not listen for it. Node resets every disposition at start-up, so there
-   * this shows only the signals Node ignores itself (SIGPIPE, SIGXFSZ).
+   * Signals ignored now (Linux `SigIgn`). Bun and Deno keep one ignored at exec unless a listener
+   * comes and goes; Node resets them at start-up (this shows only its own: SIGPIPE, SIGXFSZ).
    */
   protected ignoredSignals(): ReadonlySet<string> {
     try {
@@ -140,7 +137,7 @@ export class NodeRuntime implements Runtime {
     }
   }
 
-  /** A signal in `signals` that was ignored at start: Node and Bun leave it ignored as long as nobody listens. */
+  /** A signal in `signals` ignored at start: it stays so while nobody listens (Node, Bun). */
   protected keepIgnored(_signal: string): void {}
 
   /** Where a runtime needs more listeners than Node's (Bun, Deno). */
@@ -248,8 +245,7 @@ export class NodeRuntime implements Runtime {
   }
 
   async flush(maxMs: number): Promise<void> {
-    // A write replaced by someone else (pm2's cluster mode writes each line to a log file stream of
-    // its own) may hold what the stream does not: its empty write calls back once that is written.
+    // A replaced write (pm2's cluster mode: a log file stream of its own) calls back once written too.
     const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && (stream.writableLength > 0 || Object.hasOwn(stream, "write")));
     if (streams.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -71,10 +71,7 @@ export function signalNumber(name: string): number {
   return platformSignals()[name] ?? 0;
 }
 
-/**
- * The signals a `SigIgn` mask of /proc/<pid>/status marks as ignored (a hexadecimal mask: bit
- * n − 1 is signal n), by name.
- */
+/** The signals a `SigIgn` mask (hexadecimal; bit n − 1 is signal n) marks ignored. */
 export function ignoredSignals(mask: string): ReadonlySet<string> {
   const bits = BigInt(`0x${mask}`);
   const ignored = new Set<string>();

@@ -36,7 +36,7 @@ export interface Observer {
   now(): number;
   /** When (performance.now() ms) the sequence would be abandoned, for resources that can hurry; undefined when never. */
   deadline(): number | undefined;
-  /** The signal the sequence runs for (the first it took), for resources that may have received it too; undefined for other triggers. */
+  /** The signal the sequence runs for, if any (a resource may have received it too). */
   signal(): string | undefined;
   settled(entry: Entry, outcome: Outcome, error: unknown, startedAt: number): void;
 }

@@ -35,10 +35,7 @@ export interface Resource {
   readonly target: object;
   /** How a diagnostic names it: `http.Server 127.0.0.1:8080`. */
   name(): string;
-  /**
-   * Disposes it; `deadline` (performance.now() ms) is when the sequence would be abandoned, if it
-   * can be; `signal`, the signal the sequence runs for, if a signal started it.
-   */
+  /** Disposes it; `deadline` (performance.now() ms): when the sequence would be abandoned; `signal`: the sequence's. */
   dispose(deadline: number | undefined, signal: string | undefined): unknown;
   /** What can be done at once, when nothing can be awaited (T3, a sequence cut short): true if work is left unfinished. */
   disposeNow(): boolean;

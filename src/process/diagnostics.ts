@@ -10,6 +10,7 @@ import { entryName, type Entry } from "../stack/entry.js";
 import type { Outcome } from "../stack/disposal.js";
 import type { ExitReason } from "./exit-reason.js";
 import type { Runtime } from "../runtime/types.js";
+import type { KillDeadline } from "../runtime/supervisors.js";
 
 const UNINSPECTABLE = "[error that cannot be inspected]";
 
@@ -62,9 +63,11 @@ export class Diagnostics {
     this.#emit(`atexit: received ${signal} during cleanup${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
   }
 
-  /** T7. */
-  timedOut(timeout: number, running: Entry | string | undefined, unfinished: number): void {
-    this.#emit(`atexit: cleanup timed out after ${timeout} ms${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish`);
+  /** T7; `supervisor`: the timeout was brought inside a supervisor's kill deadline (pm2's kill_timeout). */
+  timedOut(timeout: number, running: Entry | string | undefined, unfinished: number, supervisor?: KillDeadline): void {
+    const before = supervisor === undefined ? "" : `, before ${supervisor.supervisor}'s ${supervisor.setting} (${supervisor.ms} ms) ends the process with SIGKILL,`;
+    const advice = supervisor === undefined ? "" : `; set a longer ${supervisor.setting} to give it longer`;
+    this.#emit(`atexit: cleanup timed out after ${timeout} ms${before}${this.#whileRunning(running)}; ${entries(unfinished, "async cleanup ")} could not finish${advice}`);
   }
 
   /** Entries can never run at exit where this code runs: a test runner's sandbox or worker pool (the line: runtime/sandbox.ts). */
@@ -82,9 +85,9 @@ export class Diagnostics {
     if (this.trace) this.#emit(`atexit: trace ${entryName(entry)} ${ms.toFixed(1)} ms ${outcome}`);
   }
 
-  /** A repeat of the signal just acted on, within ECHO_MS: a launcher's copy of the same Ctrl-C, not a second one. */
-  traceEcho(signal: string): void {
-    if (this.trace) this.#emit(`atexit: trace ${signal} again at once: the same signal (a launcher passing it on), not a second one`);
+  /** A signal within ECHO_MS of the first (sequence.ts): the same signal again, not T5. */
+  traceEcho(signal: string, first: string, ms: number): void {
+    if (this.trace) this.#emit(`atexit: trace ${signal} ${ms.toFixed(1)} ms after ${first}: the same signal again (a launcher's echo), not a second one`);
   }
 
   /** Cooperation: the application listens for the signal itself. */

@@ -10,6 +10,7 @@ import type { StackCore } from "../stack/core.js";
 import { chainErrors } from "../stack/suppressed-error.js";
 import type { Runtime, Triggers } from "../runtime/types.js";
 import { sandboxWarning } from "../runtime/sandbox.js";
+import { killDeadline, type KillDeadline } from "../runtime/supervisors.js";
 import type { SignalName } from "../runtime/signals.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -45,6 +46,8 @@ export class Termination {
   #cancelTimer: (() => void) | undefined = undefined;
   /** When the timer fires, on the runtime's clock. */
   #deadline: number | undefined = undefined;
+  /** What the timer was armed for: `timeout`, or less to end before a supervisor's SIGKILL. */
+  #armed: { readonly ms: number; readonly supervisor: KillDeadline | undefined } | undefined = undefined;
   #startedAt = 0;
   /** A synchronous drain is calling entries: one registered meanwhile is its to call. */
   #draining = false;
@@ -170,7 +173,7 @@ export class Termination {
       case "traceFinished":
         return diagnostics.traceFinished(runtime.now() - this.#startedAt);
       case "traceEcho":
-        return diagnostics.traceEcho(effect.signal);
+        return diagnostics.traceEcho(effect.signal, effect.first, effect.ms);
       case "traceStoodBack":
         return diagnostics.traceStoodBack(effect.signal, effect.listener);
       case "round":
@@ -229,8 +232,10 @@ export class Termination {
         return diagnostics.exitCutShort(unfinished, why.stoodBack);
       case "signal":
         return diagnostics.signalCutShort(why.signal, running, unfinished);
-      case "timeout":
-        return diagnostics.timedOut(this.#host.options().timeout, running, unfinished);
+      case "timeout": {
+        const armed = this.#armed ?? { ms: this.#host.options().timeout, supervisor: undefined };
+        return diagnostics.timedOut(armed.ms, running, unfinished, armed.supervisor);
+      }
       case "signalWhileEnding":
         return diagnostics.signalCutShort(why.signal, undefined, unfinished);
       case "late":
@@ -283,15 +288,27 @@ export class Termination {
 
   #startTimer(): void {
     const { runtime, options } = this.#host;
-    const { timeout } = options();
     this.#clearTimer();
-    if (timeout === Infinity) return;
-    this.#deadline = runtime.now() + timeout;
-    this.#cancelTimer = runtime.timer(timeout, () => {
+    const armed = (this.#armed = this.#timeoutFor(options().timeout));
+    if (armed.ms === Infinity) return;
+    this.#deadline = runtime.now() + armed.ms;
+    this.#cancelTimer = runtime.timer(armed.ms, () => {
       this.#cancelTimer = undefined;
       this.#deadline = undefined;
       this.#dispatch({ type: "timeout" });
     });
+  }
+
+  /**
+   * `timeout`, or less when a supervisor's SIGKILL would come first after the signal the process
+   * dies by (pm2 kills `kill_timeout` ms after its SIGINT): the sequence then times out (T7) before
+   * it, keeping a reserve for the synchronous rest and the output, and the T7 line says why.
+   */
+  #timeoutFor(timeout: number): { ms: number; supervisor: KillDeadline | undefined } {
+    const supervisor = this.#state.dieBy === undefined ? undefined : killDeadline((name) => this.#host.runtime.env(name));
+    if (supervisor === undefined) return { ms: timeout, supervisor };
+    const inside = Math.max(0, supervisor.ms - Math.min(FLUSH_MS, Math.max(200, supervisor.ms / 8)));
+    return inside < timeout ? { ms: inside, supervisor } : { ms: timeout, supervisor: undefined };
   }
 
   #clearTimer(): void {

@@ -20,6 +20,10 @@
  *   SPEC allows (`quietMs`), and the rare loss past it is a limit of Deno's.
  * - A signal raised again just after its last listener went can be dropped: `forward` (and so
  *   `raise`) raises it again until it takes effect.
+ * - A signal ignored at start (SIGHUP under `nohup`) gets its default action back with Deno's
+ *   first signal listener, whichever signal that is for: kept ignored by a listener that does
+ *   nothing. Which signals were ignored is read from /proc/self/status, which needs read
+ *   permission: without it atexit cannot know, and listens for SIGHUP as usual.
  * - At PID 1 of a PID namespace, a SIGTERM, SIGINT or SIGHUP that no
  *   JavaScript listener takes crashes Deno with SIGSEGV (with or without
  *   atexit): a re-raised signal would end the process as a crash.
@@ -29,7 +33,8 @@ import { format, NodeRuntime } from "./node.js";
 import { ignoredAtStart, runtimeSignalProblem, signalNumber } from "./signals.js";
 
 declare const Deno: {
-  permissions: { querySync(descriptor: { name: "env"; variable: string }): { state: string } };
+  addSignalListener(signal: string, handler: () => void): void;
+  permissions: { querySync(descriptor: { name: "env"; variable: string } | { name: "read"; path: string }): { state: string } };
 };
 
 export class DenoRuntime extends NodeRuntime {
@@ -37,8 +42,27 @@ export class DenoRuntime extends NodeRuntime {
     this.onGlobal("unload", () => triggers.exit(this.exitCode()));
   }
 
+  /** Only with read permission for /proc/self/status: without it, Deno would prompt or throw, and SIGHUP is listened for as before. */
   protected override ignoredAtStart(): ReadonlySet<string> {
+    try {
+      if (Deno.permissions.querySync({ name: "read", path: "/proc/self/status" }).state !== "granted") return new Set();
+    } catch {
+      return new Set();
+    }
     return ignoredAtStart();
+  }
+
+  /**
+   * Deno's first signal listener, whatever signal it is for, gives every signal ignored at start
+   * its default action back (under `nohup`, SIGHUP would then end the process). A listener that
+   * does nothing keeps the signal ignored; it keeps nothing alive, and it stays for good, since
+   * removing it would leave the default action too.
+   */
+  readonly #keptIgnored = new Set<string>();
+  protected override keepIgnored(signal: string): void {
+    if (this.#keptIgnored.has(signal)) return;
+    this.#keptIgnored.add(signal);
+    Deno.addSignalListener(signal, () => {});
   }
 
   override signalProblem(name: string): string | undefined {

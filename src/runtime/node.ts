@@ -156,6 +156,7 @@ export class NodeRuntime implements Runtime {
     // entries are done; it listens for none itself (Node never calls them there; Deno would).
     if (this.isMainThread) {
       const ignored = (this.#ignored ??= this.ignoredAtStart());
+      for (const signal of signals) if (ignored.has(signal)) this.keepIgnored(signal);
       const taken = signals.filter((signal) => !ignored.has(signal));
       for (const signal of taken) this.on(signal, () => triggers.signal(signal));
       if (taken.length > 0) this.on("newListener", (event: string | symbol, listener: Listener) => this.#noteAddedAt(taken, event, listener));
@@ -183,6 +184,9 @@ export class NodeRuntime implements Runtime {
   protected ignoredAtStart(): ReadonlySet<string> {
     return NONE;
   }
+
+  /** A signal in `signals` that was ignored at start: Node and Bun leave it ignored as long as nobody listens. */
+  protected keepIgnored(_signal: string): void {}
 
   /** Where a runtime needs more listeners than Node's (Bun, Deno). */
   protected installMore(_triggers: Triggers, _catchErrors: boolean): void {}
@@ -310,7 +314,9 @@ export class NodeRuntime implements Runtime {
   }
 
   async flush(maxMs: number): Promise<void> {
-    const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && stream.writableLength > 0);
+    // A write replaced by someone else (pm2's cluster mode writes each line to a log file stream of
+    // its own) may hold what the stream does not: its empty write calls back once that is written.
+    const streams = [process.stdout, process.stderr].filter((stream) => !stream.destroyed && (stream.writableLength > 0 || Object.hasOwn(stream, "write")));
     if (streams.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => {

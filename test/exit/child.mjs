@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 import { repoRoot, runtimes as allRuntimes } from "../runtimes.mjs";
+import { SECOND_SIGNAL_GAP_MS } from "../model/process-model.mjs";
 
 /** Children running at once, so that timing-sensitive rows stay honest on a 2-core machine. */
 export const MAX_CHILDREN = Math.max(4, availableParallelism() * 3);
@@ -46,14 +47,19 @@ export function childEnv(extra) {
  * - `signals`: sent in order, each once the previous one was sent and, if it has `after`, once
  *   that stdout line has appeared (lines seen earlier count), then after `delayMs` if given;
  *   `release` is a file created right after the signal was sent (a program waits for it to know
- *   the signal has been delivered);
- * - `slowReader`: pause reading stdout for 300 ms after the first chunk;
+ *   the signal has been delivered); a signal that follows another is sent no sooner than
+ *   SECOND_SIGNAL_GAP_MS after it, since a quicker one is taken for an echo of the first (unless
+ *   it has `atOnce`: an echo on purpose);
+ * - `slowReader`: pause reading stdout for 300 ms (or this many ms) after the first chunk;
  * - `closeStderrAfter`: a stdout line after which the parent stops reading the child's stderr
  *   and closes it (a log collector that died);
  * - `deadlineMs`: default DEADLINE_MS.
  * The result: { lines, lineTimes, stderr, code, signal, timedOut, spawnError, exitTime, sent },
  * `sent` listing each signal sent with whether `kill()` reached the process.
  */
+/** A signal within 1 s of the first is an echo of it (the model says so): a second one (T5) comes later. */
+export { SECOND_SIGNAL_GAP_MS };
+
 export async function runChild(runtime, script, { args = [], env, signals = [], slowReader = false, closeStderrAfter, deadlineMs = DEADLINE_MS } = {}) {
   await acquireSlot();
   try {
@@ -68,10 +74,12 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
       let partialLine = "";
       let exited = false;
       let sending = false;
+      let lastSentAt;
 
       const send = ({ signal, release }) => {
         if (exited || child.exitCode !== null || child.signalCode !== null) return;
-        result.sent.push({ signal, delivered: child.kill(signal), at: performance.now() });
+        lastSentAt = performance.now();
+        result.sent.push({ signal, delivered: child.kill(signal), at: lastSentAt });
         if (release !== undefined) writeFileSync(release, "");
       };
       // Sends every signal whose line has appeared, in order; a delayed one holds the rest back.
@@ -81,7 +89,10 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
           const next = pendingSignals[0];
           if (next.after !== undefined && !result.lineTimes.has(next.after)) return;
           pendingSignals.shift();
-          if (next.delayMs === undefined) {
+          // `atOnce`: a row that sends an echo on purpose (the same Ctrl-C passed on by a launcher).
+          const afterPrevious = lastSentAt === undefined || next.atOnce ? 0 : lastSentAt + SECOND_SIGNAL_GAP_MS - performance.now();
+          const delayMs = Math.max(next.delayMs ?? 0, afterPrevious);
+          if (delayMs <= 0) {
             send(next);
             continue;
           }
@@ -90,7 +101,7 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
             sending = false;
             send(next);
             sendDue();
-          }, next.delayMs);
+          }, delayMs);
           return;
         }
       };
@@ -107,7 +118,7 @@ export async function runChild(runtime, script, { args = [], env, signals = [], 
           // Let the child fill the pipe: an exit that does not wait for stdout loses the rest.
           result.paused = true;
           child.stdout.pause();
-          setTimeout(() => child.stdout.resume(), 300);
+          setTimeout(() => child.stdout.resume(), typeof slowReader === "number" ? slowReader : 300);
         }
         const parts = chunk.split("\n");
         parts[0] = partialLine + parts[0];

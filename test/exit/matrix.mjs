@@ -13,8 +13,11 @@ const MODEL_OUTCOME = { returns: "return", throws: "throw", rejects: "reject", h
 const TIMEOUT_MS = 300;
 /** The deadline of a child whose hanging entry must receive a signal before it times out (T5′). */
 const SIGNAL_THEN_TIMEOUT_MS = 1000;
-/** The deadline of every other child: far above what its entries take (a few 20 ms delays). */
-const GROUP_TIMEOUT_MS = 3000;
+/**
+ * The deadline of every other child: far above what its entries take (a few 20 ms delays), and
+ * than a T5 child's wait for its second signal (sent 1.2 s after the first, past the echo window).
+ */
+const GROUP_TIMEOUT_MS = 6000;
 
 const id = (kind, outcome) => `${kind}_${outcome}`;
 

@@ -94,15 +94,8 @@ function finish({ entries, trigger, signalPicks, exitCode, observe, onAbort, tra
   const withIds = entries.map(named);
   const everything = allEntries(withIds);
   const waiting = everything.filter((entry) => entry.kind !== "useSync" && (entry.outcome === "hang" || entry.outcome === "ack"));
-  // A signal never repeats the one before it (the trigger's, or the previous pick): at once, a
-  // repeat is its echo and changes nothing (README, T5); when it comes is the machine's to decide.
-  let previous = trigger.kind === "signal" ? trigger.signal : undefined;
-  const differing = signalPicks.map(({ signal, pick }) => {
-    const chosen = signal === previous ? SIGNALS[(SIGNALS.indexOf(signal) + 1) % SIGNALS.length] : signal;
-    previous = chosen;
-    return { signal: chosen, pick };
-  });
-  const signals = trigger.kind === "exit" || waiting.length === 0 ? [] : differing.map(({ signal, pick }) => ({ signal, at: waiting[pick % waiting.length].id }));
+  const signals =
+    trigger.kind === "exit" || waiting.length === 0 ? [] : signalPicks.map(({ signal, pick }) => ({ signal, at: waiting[pick % waiting.length].id }));
   const mayHang = everything.some((entry) => ["hang", "ack", "exitLater"].includes(entry.outcome));
   return {
     entries: withIds,

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import { assertAtexitLines, describeEnd, runtimesFor, start, survivors } from "./harness.mjs";
+import { SECOND_SIGNAL_GAP_MS } from "../exit/child.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "atexit-children-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,6 +38,7 @@ describe("child processes handed to use() leave no orphan", { concurrency: true 
         if (trigger === "second signal") {
           parent.child.kill("SIGTERM");
           await parent.waitFor("stubborn got SIGTERM"); // the parent is waiting for it now
+          await new Promise((resolve) => setTimeout(resolve, SECOND_SIGNAL_GAP_MS)); // not an echo of the first; within the stubborn child's grace
           parent.child.kill("SIGINT");
         }
         const result = await parent.ended;

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertAtexitLines, describeEnd, runtimesFor, start } from "./harness.mjs";
+import { SECOND_SIGNAL_GAP_MS } from "../exit/child.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "atexit-logs-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,6 +44,7 @@ describe("every line pino logs reaches its file", { concurrency: true }, () => {
             service.child.kill(trigger === "SIGINT" ? "SIGINT" : "SIGTERM");
             if (trigger === "second signal") {
               await service.waitFor("logged async entry 9, line 1");
+              await new Promise((resolve) => setTimeout(resolve, SECOND_SIGNAL_GAP_MS)); // not an echo of the first; entry 9 sleeps 5 s
               service.child.kill("SIGINT");
             }
           }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertAtexitLines, describeEnd, runtimesFor, start } from "./harness.mjs";
+import { SECOND_SIGNAL_GAP_MS } from "../exit/child.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "atexit-locks-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ describe("temporary directories and lock files are removed", { concurrency: true
         if (signal) {
           service.child.kill(trigger === "SIGINT" ? "SIGINT" : "SIGTERM");
           if (trigger === "second signal") {
-            await new Promise((resolve) => setTimeout(resolve, 200)); // not timed: the top entry sleeps 5 s
+            await new Promise((resolve) => setTimeout(resolve, SECOND_SIGNAL_GAP_MS)); // not an echo; not timed: the top entry sleeps 5 s
             service.child.kill("SIGINT");
           }
         }

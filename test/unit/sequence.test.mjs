@@ -100,7 +100,7 @@ const traceOf = (kind, ...entries) => [
   ...entries.map((name) => `atexit: trace ${name} <ms> ms ok`),
   "atexit: trace cleanup finished in <ms> ms",
 ];
-const ECHO_LINE = (signal) => `atexit: trace ${signal} again at once: the same signal (a launcher passing it on), not a second one`;
+const ECHO_LINE = (signal, first = signal) => `atexit: trace ${signal} <ms> ms after ${first}: the same signal again (a launcher's echo), not a second one`;
 const T3_LINE = (n) => `atexit: process.exit() was called; ${n} async cleanup entr${n === 1 ? "y" : "ies"} could not finish. Use atexit.exit() to let them finish.`;
 
 describe("the termination sequence in process", () => {
@@ -417,7 +417,8 @@ describe("cells programs cannot reach", () => {
 
   describe("workers: the main thread's entries are done; the worker threads are waited for", () => {
     /** T4 (SIGTERM) with one entry; stopWorkers waits for `workers` (resolved by `finishWorkers`) ; `then` runs 10 ms after the signal. */
-    async function whileWorkers(then, { timeout, ...options } = {}) {
+    /** `at`: when (ms after the signal) `then` runs; the workers finish 40 ms later. */
+    async function whileWorkers(then, { timeout, at = 10, ...options } = {}) {
       let finishWorkers;
       const done = new Promise((resolve) => (finishWorkers = resolve));
       return scenario(
@@ -426,8 +427,8 @@ describe("cells programs cannot reach", () => {
           if (timeout !== undefined) atexit.configure({ timeout });
           atexit.register(fn("f"));
           runtime.kill("SIGTERM");
-          later(10, () => then?.(program));
-          later(50, () => finishWorkers());
+          later(at, () => then?.(program));
+          later(at + 40, () => finishWorkers());
         },
         { workers: { done, running: "worker thread 2" }, ...options },
       );
@@ -440,17 +441,17 @@ describe("cells programs cannot reach", () => {
       assert.deepEqual(end, { signal: "SIGTERM" });
     });
 
-    test("a second signal names the worker threads still running; death by it [workers × signal]", async () => {
-      const { end, lines } = await whileWorkers(({ runtime }) => runtime.kill("SIGINT"));
+    test("a second signal, past the echo window, names the worker threads still running; death by it [workers × signal]", async () => {
+      const { end, lines } = await whileWorkers(({ runtime }) => runtime.kill("SIGINT"), { at: ECHO_MS + 100 });
       assert.deepEqual(lines, ["atexit: received SIGINT during cleanup while worker thread 2 ran; 0 async cleanup entries could not finish"]);
       assert.deepEqual(end, { signal: "SIGINT" });
     });
 
-    test("the same signal within ECHO_MS is its echo (traced); the workers are still waited for [workers × signal]", async () => {
-      const { end, lines } = await whileWorkers(({ runtime }) => runtime.kill("SIGTERM"), { env: { ATEXIT_TRACE: "1" } });
+    test("another signal within ECHO_MS is an echo (traced); the workers are still waited for [workers × signal]", async () => {
+      const { end, lines } = await whileWorkers(({ runtime }) => runtime.kill("SIGINT"), { env: { ATEXIT_TRACE: "1" } });
       assert.deepEqual(lines, [
         ...traceOf("signal SIGTERM", "f"),
-        ECHO_LINE("SIGTERM"),
+        ECHO_LINE("SIGINT", "SIGTERM"),
       ]);
       assert.deepEqual(end, { signal: "SIGTERM" });
     });
@@ -752,7 +753,7 @@ describe("cells programs cannot reach", () => {
       const run = (after) =>
         scenario(
           ({ atexit, runtime, fn, later }) => {
-            atexit.register(fn("f", () => new Promise((resolve) => later(1000, resolve))));
+            atexit.register(fn("f", () => new Promise((resolve) => later(3000, resolve))));
             runtime.kill("SIGINT");
             later(after, () => runtime.kill("SIGINT"));
           },

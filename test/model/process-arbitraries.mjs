@@ -12,8 +12,8 @@ import fc from "fast-check";
 import { predict } from "./process-model.mjs";
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
-/** The deadline of a program whose entries may hang, and of every other one (a bound, not a limit they reach). */
-const HANG_TIMEOUT_MS = 1000;
+/** The deadline of a program whose entries may hang (above a second signal's 1.2 s wait past the echo window), and of every other one (a bound, not a limit they reach). */
+const HANG_TIMEOUT_MS = 2000;
 const TIMEOUT_MS = 3000;
 
 /** `arbitrary` once in `odds + 1` draws, undefined otherwise. */

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 
 import { ProcessRegistry } from "../../.build/process/registry.js";
 import { FakeRuntime } from "./fake-runtime.mjs";
-import { predict } from "./process-model.mjs";
+import { predict, SECOND_SIGNAL_GAP_MS } from "./process-model.mjs";
 import { HELPERS, renderMain, sideBySide } from "./process-program.mjs";
 
 /** The program's globals: the registry, the prelude's journal and helpers, the process's timers and exit. */
@@ -47,8 +47,25 @@ export async function runInProcess(program) {
     if (runtime.ended !== undefined) return;
     journalled.push(line);
     seen.add(line);
-    while (pending.length > 0 && seen.has(pending[0].after)) {
+    sendDue();
+  };
+  // A signal that follows another is sent SECOND_SIGNAL_GAP_MS after it at the soonest, past the
+  // echo window, as test/exit/child.mjs sends it.
+  let lastSentAt;
+  let waiting = false;
+  const sendDue = () => {
+    while (!waiting && pending.length > 0 && seen.has(pending[0].after)) {
+      const wait = lastSentAt === undefined ? 0 : lastSentAt + SECOND_SIGNAL_GAP_MS - runtime.now();
+      if (wait > 0) {
+        waiting = true;
+        runtime.schedule(wait, () => {
+          waiting = false;
+          sendDue();
+        });
+        return;
+      }
       const { signal, release } = pending.shift();
+      lastSentAt = runtime.now();
       runtime.kill(signal);
       if (release !== undefined) acks.add(release); // the file a child's `acked` looks for
     }

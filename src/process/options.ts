@@ -9,8 +9,9 @@ import { DEFAULT_SIGNALS, type SignalName } from "../runtime/signals.js";
 export interface ConfigureOptions {
   /**
    * Milliseconds the whole async termination sequence may take before it is
-   * abandoned: from 0 to 2³¹−1 (what timers can wait), or `Infinity`.
-   * @default 10000
+   * abandoned: from 0 to 2³¹−1 (what timers can wait), or `Infinity`. The default leaves the
+   * synchronous rest and the output flush (at most 2 s) inside Docker's 10 s before its SIGKILL.
+   * @default 7000
    */
   timeout?: number;
   /**
@@ -50,7 +51,7 @@ const NAMES: readonly string[] = ["timeout", "signals", "catchErrors", "report",
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export function defaultOptions(trace: boolean): Options {
-  return { timeout: 10_000, signals: DEFAULT_SIGNALS, catchErrors: true, report: undefined, trace };
+  return { timeout: 7_000, signals: DEFAULT_SIGNALS, catchErrors: true, report: undefined, trace };
 }
 
 /**

@@ -9,8 +9,7 @@ import { currentEntry, disposeEntries, drainSync, type Completion, type Observer
 import type { StackCore } from "../stack/core.js";
 import { chainErrors } from "../stack/suppressed-error.js";
 import type { Runtime, Triggers } from "../runtime/types.js";
-import { sandboxWarning } from "../runtime/sandbox.js";
-import { killDeadline, type KillDeadline } from "../runtime/supervisors.js";
+import type { KillDeadline } from "../runtime/supervisors.js";
 import type { SignalName } from "../runtime/signals.js";
 import type { Diagnostics } from "./diagnostics.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -150,7 +149,7 @@ export class Termination {
     if (!wantsListeners(this.#state)) return runtime.listen(undefined);
     if (!this.#sandboxChecked) {
       this.#sandboxChecked = true;
-      const line = sandboxWarning(runtime.isMainThread);
+      const line = runtime.sandboxWarning();
       if (line !== undefined) diagnostics.cannotRunAtExit(line);
     }
     const { signals, catchErrors } = options();
@@ -305,7 +304,7 @@ export class Termination {
    * it, keeping a reserve for the synchronous rest and the output, and the T7 line says why.
    */
   #timeoutFor(timeout: number): { ms: number; supervisor: KillDeadline | undefined } {
-    const supervisor = this.#state.dieBy === undefined ? undefined : killDeadline((name) => this.#host.runtime.env(name));
+    const supervisor = this.#state.dieBy === undefined ? undefined : this.#host.runtime.killDeadline();
     if (supervisor === undefined) return { ms: timeout, supervisor };
     const inside = Math.max(0, supervisor.ms - Math.min(FLUSH_MS, Math.max(200, supervisor.ms / 8)));
     return inside < timeout ? { ms: inside, supervisor } : { ms: timeout, supervisor: undefined };

@@ -8,6 +8,8 @@
  */
 import { signalNumber, signalProblem as platformSignalProblem } from "./signals.js";
 import type { Listening, Runtime, Triggers } from "./types.js";
+import { sandboxWarning } from "./sandbox.js";
+import { killDeadline, type KillDeadline } from "./supervisors.js";
 import { MainThreadLink, WorkerRegistries } from "./workers.js";
 
 /** Thrown by the intercepted `process.exit()` to unwind the entry that called it. */
@@ -395,5 +397,13 @@ export class NodeRuntime implements Runtime {
 
   env(name: string): string | undefined {
     return process.env[name];
+  }
+
+  sandboxWarning(): string | undefined {
+    return sandboxWarning(this.isMainThread);
+  }
+
+  killDeadline(): KillDeadline | undefined {
+    return killDeadline((name) => this.env(name));
   }
 }

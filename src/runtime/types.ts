@@ -2,6 +2,7 @@
  * What the termination shell needs from a runtime. One implementation per
  * runtime (node.ts, …); the process layer never asks which runtime it is on.
  */
+import type { KillDeadline } from "./supervisors.js";
 
 /** The process events the registry acts on, as the runtime reports them. */
 export interface Triggers {
@@ -78,6 +79,10 @@ export interface Runtime {
   now(): number;
   /** Calls `callback` once after `ms` on that clock (keeping the process alive meanwhile); returns what cancels it. */
   timer(ms: number, callback: () => void): () => void;
+  /** The line to print once where entries can never run at exit (a test runner's sandbox or worker pool), or undefined. */
+  sandboxWarning(): string | undefined;
+  /** A supervisor's kill deadline known from inside the process (pm2's kill_timeout), or undefined. */
+  killDeadline(): KillDeadline | undefined;
   /** Reads an environment variable, or undefined where that is not allowed. */
   env(name: string): string | undefined;
 }

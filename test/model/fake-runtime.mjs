@@ -297,4 +297,11 @@ export class FakeRuntime {
   env(name) {
     return this.#env[name];
   }
+  /** No test runner's sandbox, no supervisor: the in-process runs are a plain process. */
+  sandboxWarning() {
+    return undefined;
+  }
+  killDeadline() {
+    return undefined;
+  }
 }

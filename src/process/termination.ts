@@ -167,7 +167,6 @@ export class Termination {
         return diagnostics.uncaughtDuringCleanup(currentEntry(core), effect.error);
       case "traceStarted":
         this.#startedAt = runtime.now();
-        this.#completion = { failed: false, error: undefined };
         return diagnostics.traceStarted(effect.reason, core.entries.size);
       case "traceFinished":
         return diagnostics.traceFinished(runtime.now() - this.#startedAt);
@@ -203,7 +202,8 @@ export class Termination {
   }
 
   async #round(first: boolean): Promise<void> {
-    // Let the reactions to `exiting` run before the first entry is called.
+    // A sequence's first round: its failures start afresh; the reactions to `exiting` run before its first entry.
+    if (first) this.#completion = { failed: false, error: undefined };
     const reactions = first ? this.#host.reactionsRun() : undefined;
     if (reactions !== undefined) await reactions;
     const round = await disposeEntries(this.#host.core, this.#observer, false);

@@ -25,7 +25,11 @@ import { pkg, scratchConsumer, writeFiles } from "./consumer.mjs";
 // of a user's trial and a review of 0.2.0 (a report's rejected promise, the start published
 // before atexit.signal's listeners, entries registered after process.exit()'s drain or during the
 // final flush, the application's own dispose method kept): 33.5 kB.
-const SIZE_BUDGET = { "dist/index.js": 35_000, "dist/commonjs.cjs": 35_000, "dist/index.cjs": 1_500 };
+// Then the house of issue 19 and the neighbours, launchers and runners of issues 18 and 21: the
+// sequence as a table with its shell (both commented cell by cell), the registry's policy for
+// use() (Node's own objects only, released when their entry goes), the echo window, pm2's
+// deadline, a child's own sequence, nohup, the test runners' sandbox line: 42.1 kB.
+const SIZE_BUDGET = { "dist/index.js": 43_000, "dist/commonjs.cjs": 43_000, "dist/index.cjs": 1_500 };
 /** Longer lines than this in dist/ mean minified code (core-js, bundled into the polyfill as written, has 261). */
 const LINE_LIMIT = 300;
 /** Names and prose of the implementation that the public declarations must not show. */

@@ -22,9 +22,9 @@ export class StackCore {
   needsAwait = false;
   /** The disposal loop in progress; published before it calls its first entry. */
   loop: Loop | undefined = undefined;
-  /** For a `scope()` child: the list that holds it (it moves with `move()`), and its record there. */
+  /** For a `scope()` child: the list that holds it (it moves with `move()`), and its own entry there. */
   container: EntryList | undefined = undefined;
-  record: EntryRecord | undefined = undefined;
+  ownEntry: EntryRecord | undefined = undefined;
   /** See {@link UsePolicy}; a `scope()` child takes its parent's. */
   policy: UsePolicy | undefined = undefined;
   /** What a method called once the stack is disposed says, if not the plain ExitStack's words. */
@@ -33,12 +33,12 @@ export class StackCore {
 
 /** A disposed scope leaves its parent once its disposal has settled (or at once, for `move()`). */
 export function leaveParent(core: StackCore): void {
-  const { container, record } = core;
+  const { container, ownEntry } = core;
   core.container = undefined;
-  if (container !== undefined && record !== undefined) container.removeRecord(record);
+  if (container !== undefined && ownEntry !== undefined) container.removeRecord(ownEntry);
 }
 
 /** Whether `child` is a pending `scope()` entry of `parent`. */
 export function isScopeOf(child: StackCore, parent: StackCore): boolean {
-  return child.container === parent.entries && child.record !== undefined && parent.entries.holds(child.record);
+  return child.container === parent.entries && child.ownEntry !== undefined && parent.entries.holds(child.ownEntry);
 }

@@ -115,7 +115,7 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
         awaited = true;
         const inner = await disposeEntries(child, loop.observer, false);
         loop.current = undefined;
-        if (inner.failed && !loop.abandoned) record(completion, inner.error);
+        if (inner.failed && !loop.abandoned) addFailure(completion, inner.error);
         continue;
       }
       if (isCollected(entry)) continue; // its value was garbage-collected: the entry is gone
@@ -137,7 +137,7 @@ async function runLoop(core: StackCore, loop: Loop, reject: boolean): Promise<Co
       if (loop.abandoned) break; // cut short meanwhile: drainSync has accounted for this entry
       loop.current = undefined;
       notify(loop.observer, entry, failed ? "failed" : "ok", error, loop.startedAt);
-      if (failed) record(completion, error);
+      if (failed) addFailure(completion, error);
     }
     // Spec: a null resource in an async stack still forces one Await.
     if (core.needsAwait) {
@@ -245,7 +245,7 @@ export function currentEntry(core: StackCore): Entry | undefined {
 }
 
 /** Spec DisposeResources, error handling: chain the new error over the previous one. */
-function record(completion: Completion, error: unknown): void {
+function addFailure(completion: Completion, error: unknown): void {
   completion.error = completion.failed ? chainErrors(error, completion.error) : error;
   completion.failed = true;
 }

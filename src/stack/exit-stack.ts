@@ -300,7 +300,7 @@ export class ExitStack implements AsyncDisposable {
     const childCore = child.#core;
     const entry = record(SCOPE, undefined, childCore);
     childCore.container = core.entries;
-    childCore.record = entry;
+    childCore.ownEntry = entry;
     childCore.policy = core.policy;
     core.entries.push(entry);
     return child;

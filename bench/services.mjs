@@ -1,6 +1,6 @@
 // The figures of the service integrations (issue 12), measured with the real components the
 // tests use (test/fixtures/services/), each in a fresh child process on loopback:
-//   node bench/services.mjs            prints the tables as Markdown (README, "Services")
+//   node bench/services.mjs            prints the tables as Markdown (docs/services.md, "Measured")
 // Times are wall-clock from the signal sent by this script to the child's end, median of 5.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -35,7 +35,7 @@ else work(role);
 
 async function supervise(): Promise<void> {
   // A short timeout, so that the stubborn worker's grace (what is left of the timeout, less a
-  // reserve for the entries after it) is about 1.4 s here, not 9 s as with the default 10 s.
+  // reserve for the entries after it) is about 1.4 s here, not 6 s as with the default 7 s.
   atexit.configure({ timeout: 2000 });
   const pids: number[] = [];
   atexit.register(() => log(`workers still running: ${pids.filter(isRunning).join(", ") || "none"}`));

@@ -46,7 +46,7 @@ if (demo) atexit.defer(() => demoFinished);
 //    by termination only if the request is still running once the server has closed.
 const requests = atexit.scope();
 
-// 2. The server: use() drains it (see the README's "Services").
+// 2. The server: use() drains it (see docs/services.md).
 const server = atexit.use(
   http.createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");

@@ -23,7 +23,7 @@ const MAX_CHILDREN = Math.max(8, availableParallelism() * 4);
 const stamp = /^\[\d+\.\d\ds\] /;
 
 /**
- * Where each example runs (README, "Services", where each integration runs), and what it
+ * Where each example runs (docs/services.md, "Where each integration is tested"), and what it
  * prints differently on a runtime: Deno reports a child that was sent SIGTERM as killed by
  * SIGTERM, whatever it then did (its `signalCode` is set by kill(), not by the exit).
  */

@@ -16,7 +16,7 @@ export function mismatch({ actual, expected }) {
     .join("\n");
 }
 
-/** What an `atexit:` line is (README "What atexit writes on stderr"), for grouping failures. */
+/** What an `atexit:` line is (docs/exit-paths.md "What atexit writes on stderr"), for grouping failures. */
 function lineKind(line) {
   if (line === undefined) return "no line";
   const kinds = [

@@ -503,7 +503,7 @@ const scenarios = [
       ],
       notStderr: [anyDiagnostic],
     },
-    // README "Runtime notes": the signals a runtime cannot listen for or raise, measured (runtime/signals.ts).
+    // docs/runtimes.md "Signals": the signals a runtime cannot listen for or raise, measured (runtime/signals.ts).
     limits: Object.fromEntries(
       [
         ["bun", { SIGSTKFLT: RAISE_THROWS, SIGPWR: RAISE_THROWS, SIGPOLL: RAISE_THROWS }],

@@ -179,7 +179,7 @@ const CJS_KIND_STANDARD = [
 const CHAIN_WITH_LOADER = ["create b", "b evaluated", "create a", "a evaluated", "create entry", "entry evaluated", "timer", "dispose entry", "dispose a", "dispose b"];
 const CHAIN_BUN = ["create b", "b evaluated", "dispose b", "create a", "a evaluated", "dispose a", "create entry", "entry evaluated", "timer", "dispose entry"];
 const WORKER_WITH_LOADER = ["create main", "main evaluated", "create worker", "worker evaluated", "worker timer", "dispose worker", "worker exited 0", "dispose main"];
-/** Bun and Deno: the worker's entry module keeps the standard semantics (see the README). */
+/** Bun and Deno: the worker's entry module keeps the standard semantics (see docs/loader.md). */
 const WORKER_ENTRY_STANDARD = ["create main", "main evaluated", "create worker", "worker evaluated", "dispose worker", "worker timer", "worker exited 0", "dispose main"];
 const SYNC_SEMANTICS = [
   "not-object: TypeError",
@@ -398,7 +398,7 @@ for (const runtime of runtimes) {
 
     it("maps a column after an insertion back to the original where the runtime applies the inline source map", async () => {
       // Node applies it with --enable-source-maps, Deno always; Bun does not apply a plugin's map to
-      // stack positions: there the column is shifted by the insertion before it (a README limit).
+      // stack positions: there the column is shifted by the insertion before it (a limit docs/loader.md states).
       const result = await run(runtime, fixture("misc/columns.mjs"), { env: { NODE_OPTIONS: "--enable-source-maps" } });
       const source = readFileSync(fixture("misc/columns.mjs"), "utf8");
       const line = source.split("\n")[3];

@@ -1,5 +1,5 @@
 // The SPEC §3 model: what a program on the process registry must do, however it terminates.
-// Written from SPEC §3 and the README ("How each exit runs", "The sequence, step by step",
+// Written from SPEC §3 and the exit paths (README "How each exit runs"; docs/exit-paths.md: "The sequence, step by step",
 // "What atexit writes on stderr", "Decisions where the SPEC is silent"), not from src/.
 //
 // A program (plain data, rendered to a file by test/model/process-program.mjs):
@@ -49,7 +49,7 @@
 // - invalid: a reason why the program's outcome would depend on timing (a signal synchronised
 //   on an entry that does not wait for it); such programs are not run.
 //
-// Where the README leaves a choice, the model takes this one (each is a line of a test):
+// Where the docs leave a choice, the model takes this one (each is a line of a test):
 // - "1 entry", "1 async cleanup entry": singular for 1 in every line, as the T3 line says it;
 // - the entry cut short is traced `unfinished` first, then the synchronous rest with its lines,
 //   then the T3/T5/T7 line, then "trace cleanup finished" (the last trace line of every sequence,
@@ -89,7 +89,7 @@ export const SECOND_SIGNAL_GAP_MS = 1200;
 /** `n async cleanup entries`, `1 async cleanup entry`. */
 const count = (n, noun) => `${n} ${noun}${n === 1 ? "y" : "ies"}`;
 
-/** README "<value>": a function's name, an object's constructor name, a primitive as String(). */
+/** docs/exit-paths.md "<value>": a function's name, an object's constructor name, a primitive as String(). */
 function valueName(entry) {
   if (entry.kind === "useAsync" || entry.kind === "useSync") return entry.value === "object" ? "Object" : `R_${entry.id}`;
   if (entry.value === "object") return "Object";
@@ -97,7 +97,7 @@ function valueName(entry) {
   return `V_${entry.id}`;
 }
 
-/** README "<name>: how the entry was registered". */
+/** docs/exit-paths.md "<name> is how the entry was registered". */
 export function entryName(entry) {
   const fn = entry.anonymous ? "anonymous function" : entry.id;
   switch (entry.kind) {
@@ -291,13 +291,13 @@ class Simulation {
     throw new Ended();
   }
 
-  // ---- README "The sequence, step by step" ---------------------------------------------------
+  // ---- docs/exit-paths.md "The sequence, step by step" ------------------------------------------
 
   /** Step 1: the reason, atexit.signal's listeners, then (when there is time) exiting's reactions. */
   start(reason, { awaits }) {
     this.reason = reason;
     if (this.program.observe) this.log(`abort ${reason.kind}`);
-    // README: the sequence is published before the listeners run, so this only sets the code.
+    // docs/decisions.md: the sequence is published before the listeners run, so this only sets the code.
     if (this.program.onAbort !== undefined) this.requestCode(this.program.onAbort);
     const kind = reason.kind === "signal" ? `signal ${reason.signal}` : reason.kind;
     if (this.trace) this.report(`atexit: trace cleanup started (${kind}), ${count(this.registry.size, "entr")} pending`);
@@ -404,7 +404,7 @@ class Simulation {
     }
   }
 
-  /** An entry failed during the sequence: reported as it happens (README "What atexit writes"). */
+  /** An entry failed during the sequence: reported as it happens (docs/exit-paths.md "What atexit writes on stderr"). */
   fail(entry) {
     this.failed = true;
     this.report(`atexit: cleanup entry ${entryName(entry)} failed:`, `boom ${entry.id}`);
@@ -491,7 +491,7 @@ class Simulation {
     for (const action of entry.actions ?? []) {
       if (action.atexitExit !== undefined) this.requestCode(action.atexitExit);
       if (action.processExit !== undefined) {
-        if (this.cutting) this.markInvalid(`${entry.id} calls process.exit() in the synchronous rest of a T5/T7 cut: the README does not say which end wins`);
+        if (this.cutting) this.markInvalid(`${entry.id} calls process.exit() in the synchronous rest of a T5/T7 cut: docs/exit-paths.md does not say which end wins`);
         this.log(`exit ${entry.id} ${action.processExit}`);
         this.traceLine(entry, "ok"); // it asked for the exit: neither failed nor unfinished
         this.exitCode = action.processExit; // last call wins
@@ -514,7 +514,7 @@ class Simulation {
       const { reason } = this;
       if (reason.kind === "signal") return { signal: reason.signal };
       if (this.lateSignal !== undefined) return { signal: this.lateSignal };
-      // README: T1 and T2 turn 0 into 1 when an entry failed; T6 ends with 1, or with the code an
+      // docs/exit-paths.md: T1 and T2 turn 0 into 1 when an entry failed; T6 ends with 1, or with the code an
       // entry gave atexit.exit() (the failure rule is not written for T6, so it does not apply).
       if (reason.kind === "error") return { code: this.requestedCode ?? 1 };
       const code = this.requestedCode ?? reason.code;

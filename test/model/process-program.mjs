@@ -111,7 +111,7 @@ function fn(entry, params, startCheck) {
   return [head, ...indent(body(entry, startCheck)), "}"];
 }
 
-/** The value adopt/adoptWeak hold, or use disposes (README "<value>"). */
+/** The value adopt/adoptWeak hold, or use disposes (docs/exit-paths.md "<value>"). */
 function valueExpression(entry, prefix) {
   if (entry.value === "object") return "{}";
   if (entry.value === "string") return JSON.stringify(`v-${entry.id}`);

@@ -1,4 +1,4 @@
-// The oracle: a plain reference model of SPEC §2.1 (`ExitStack`) plus the README's "Decisions
+// The oracle: a plain reference model of SPEC §2.1 (`ExitStack`) plus docs/decisions.md ("Decisions
 // where the SPEC is silent" and /work/wt/notes/STACK-DECISIONS.md, written from those texts and
 // not from src/. It runs *programs as data* (see "Programs" below), so that the same program can
 // be run by the model, compiled to code for the real ExitStack (test/model/program.mjs), or
@@ -53,7 +53,7 @@
 // follows the journal actually observed, so that any interleaving the rules allow is accepted
 // and nothing else.
 
-/** SameValueZero (unregister's comparison, README "Decisions"): NaN matches NaN, 0 matches -0. */
+/** SameValueZero (unregister's comparison, docs/decisions.md): NaN matches NaN, 0 matches -0. */
 export const sameValueZero = (a, b) => a === b || (a !== a && b !== b);
 
 /** How a primitive appears in a journal; objects carry their own label. */
@@ -462,7 +462,7 @@ export class ModelWorld {
   }
 
   /**
-   * T3-style (README "Cut short"): every pending entry of `stack`, top first, called at once;
+   * T3-style (docs/exit-paths.md "Cut short"): every pending entry of `stack`, top first, called at once;
    * a scope child or a used stack is drained in its place; an async call is abandoned (its
    * `after` never runs). Entries added meanwhile are on top and are called too.
    */

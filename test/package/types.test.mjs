@@ -1,5 +1,5 @@
 // TypeScript consumers of the installed package, with skipLibCheck off (so the shipped
-// declarations are checked too): TypeScript 5.3 (the oldest the README claims), 6 and 7,
+// declarations are checked too): TypeScript 5.3 (the oldest docs/package.md claims), 6 and 7,
 // under nodenext, node16 and bundler resolution. Each program is a type-level test: it
 // compiles where a user's code must, and its @ts-expect-error lines fail to compile where
 // the types must refuse (an unused @ts-expect-error is itself an error). One tsc run per

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { assertAtexitLines, describeEnd, fixturesDir, runtimesFor, start, survivors } from "./harness.mjs";
 
-// Not on Deno (README, Runtimes, note 9): its cluster workers call process.exit() on SIGTERM, and
+// Not on Deno (docs/runtimes.md, note 9): its cluster workers call process.exit() on SIGTERM, and
 // their IPC fails with BrokenPipe now and then when they do.
 describe("a node:cluster primary", { concurrency: true }, () => {
   for (const runtime of runtimesFor(["node20", "node24", "bun"])) {

@@ -14,7 +14,7 @@ const SLOW_MS = 1000;
 const IN_FLIGHT = 3;
 const IDLE = 3;
 
-/** Which runtime serves which kind (README, "Services"): the others are documented there. */
+/** Which runtime serves which kind (docs/services.md): the others are documented there. */
 const KINDS = {
   http: ["node20", "node24", "bun", "deno"],
   https: ["node20", "node24", "bun", "deno"],

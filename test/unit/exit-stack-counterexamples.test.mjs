@@ -1,5 +1,5 @@
 // Minimal counterexamples the model-based test (exit-stack-model.test.mjs) found, each kept as a
-// plain test of the rule it broke: SPEC §2.1, the README's "Decisions where the SPEC is silent",
+// plain test of the rule it broke: SPEC §2.1, docs/decisions.md,
 // and the ExitStack decisions of issue 8 (one disposal loop per stack; a scope child keeps its
 // place until its own disposal has settled; unregister(child) is refused; move() and clear() of
 // scopes). The seed that found each one is in its comment.
@@ -174,7 +174,7 @@ describe("a scope child in its parent", () => {
 
 describe("unregister", () => {
   test("unregister(NaN) removes an adopt(NaN, fn) entry: values are compared with SameValueZero", () => {
-    // seed 5 (README "Decisions": unregister compares with SameValueZero).
+    // seed 5 (docs/decisions.md: unregister compares with SameValueZero).
     const stack = new ExitStack();
     stack.adopt(NaN, () => {});
     assert.equal(stack.unregister(NaN), true);

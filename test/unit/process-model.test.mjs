@@ -1,5 +1,5 @@
 // The process model's own test (test/model/process-model.mjs): known answers read off the
-// README's "How each exit runs", "The sequence, step by step" and "What atexit writes on
+// README's "How each exit runs", docs/exit-paths.md's "The sequence, step by step" and "What atexit writes on
 // stderr", so that the oracle of the exit matrix and of the generated programs is itself checked.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

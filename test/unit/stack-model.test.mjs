@@ -1,5 +1,5 @@
 // The oracle's own test (test/model/stack-model.mjs): known answers taken from SPEC §2.1, the
-// README's decisions and STACK-DECISIONS.md, so that the model-based test compares ExitStack
+// decisions (docs/decisions.md) and STACK-DECISIONS.md, so that the model-based test compares ExitStack
 // with something that is itself checked.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

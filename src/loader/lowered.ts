@@ -1,5 +1,5 @@
 /**
- * Top-level `using` that a compiler lowered before the loader saw it (SPEC §3, "never
+ * Top-level `using` that a compiler lowered before the loader saw it ("never
  * silently"): found, attributed to the tool that lowered it, and named in one line that
  * says which setting keeps `using` intact.
  *

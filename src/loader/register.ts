@@ -1,5 +1,5 @@
 /**
- * `atexit/register`: installs the module-lifetime `using` loader (SPEC §7).
+ * `atexit/register`: installs the module-lifetime `using` loader (docs/loader.md).
  *
  * - Node ≥ 22.15 and Deno: `module.registerHooks` (synchronous, in the same thread).
  * - Node 20.6–22.14: `module.register` (hooks on a separate thread), see `async-hooks.ts`.

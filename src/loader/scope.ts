@@ -56,7 +56,7 @@ export function loaderScope(distUrl: string, transform: (code: string, options: 
   const includeSelf = environment("ATEXIT_LOADER_SELF") === "1";
   const debug = environment("ATEXIT_LOADER_DEBUG") === "1";
   // The helpers reach the very copy of atexit that runs the loader (one registry
-  // per thread anyway, SPEC §6), by URL for ESM and by path for require().
+  // per thread anyway, docs/package.md), by URL for ESM and by path for require().
   const esmRuntime = new URL("index.js", distUrl).href;
   const cjsRuntime = fileURLToPath(new URL("index.cjs", distUrl));
   const warned = new Set<string>();

@@ -1,5 +1,5 @@
 /**
- * The module-lifetime `using` rewrite (SPEC §7), independent of any runtime and
+ * The module-lifetime `using` rewrite (docs/loader.md), independent of any runtime and
  * of how the parser is loaded: {@link createTransform} takes oxc-parser's
  * `parseSync`.
  *

@@ -1,6 +1,6 @@
 /**
  * `atexit/transform`: the module-lifetime `using` rewrite for bundlers and
- * other tools (SPEC §7). Needs the optional peer dependency `oxc-parser`.
+ * other tools (docs/loader.md). Needs the optional peer dependency `oxc-parser`.
  *
  * @example
  * ```ts

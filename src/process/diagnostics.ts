@@ -1,5 +1,5 @@
 /**
- * Every line atexit writes (README, "What atexit writes on stderr"), and the
+ * Every line atexit writes (docs/exit-paths.md, "What atexit writes on stderr"), and the
  * guard that keeps writing them from ever breaking what they describe: a
  * `report` that throws, an error that cannot be inspected, a name that cannot
  * be read, or a dead stderr each degrade to something plainer, once, and the

@@ -198,7 +198,7 @@ const to = (state: State, phase: Phase, ...effects: Effect[]): Step => ({ state:
 /**
  * How the process ends now that the sequence is over (or was cut short): by the signal it dies
  * by; by exit code 1 after a timeout; else as its trigger says, where a failure makes a status
- * of 0 into 1 for T1 and T2 (README: "A failure is never a success").
+ * of 0 into 1 for T1 and T2 (docs/exit-paths.md: "A failure is never a success").
  */
 export function ending(state: State, host: Host): Ending {
   const { trigger, phase, requestedCode } = state;

@@ -24,7 +24,7 @@ declare const ATEXIT_RELEASE: string;
 
 const SLOT_KEY: unique symbol = Symbol.for("atexit.registry") as never;
 /** The protocol version this copy publishes and needs. */
-const SLOT_VERSION = 2;
+const SLOT_VERSION = 3;
 /** This copy's package version. */
 const RELEASE: string = ATEXIT_RELEASE;
 

@@ -1,5 +1,5 @@
 /**
- * Child processes handed to `use()` (README, "Services"): a `ChildProcess`, or
+ * Child processes handed to `use()` (docs/services.md): a `ChildProcess`, or
  * a `node:cluster` worker in the primary. Disposing one sends SIGTERM, waits
  * for it to exit, and sends SIGKILL if it is still running when the grace runs
  * out (grace.ts): the parent never ends before its child, so no orphan is left.

@@ -1,6 +1,6 @@
 /**
  * HTTP servers handed to `use()`, drained the way a service behind a load
- * balancer must be (README, "Services"): `server.close()` alone stops
+ * balancer must be (docs/services.md): `server.close()` alone stops
  * accepting and closes the idle keep-alive sockets, but a socket whose request
  * is in flight goes back to keep-alive once answered and holds the close until
  * `keepAliveTimeout` (5 s for Node, 72 s for Fastify). Here:

@@ -1,5 +1,5 @@
 /**
- * The process registry's policy for `use()` (README, "Services"): the values
+ * The process registry's policy for `use()` (docs/services.md): the values
  * it disposes better than their dispose method alone, each by an adapter of
  * its own (one file each). Plain `ExitStack`s have no policy (stack/core.ts).
  *

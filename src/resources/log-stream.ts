@@ -1,5 +1,5 @@
 /**
- * Buffered log destinations handed to `use()` (README, "Services"): pino's
+ * Buffered log destinations handed to `use()` (docs/services.md): pino's
  * `pino.destination()` (a SonicBoom) and `pino.transport()` (a ThreadStream),
  * or anything with their `flush(callback)` and `flushSync()`. Such a stream
  * flushes itself from the process `exit` event, which never fires when the

@@ -3,7 +3,7 @@
  * method (read as the spec reads it) is the one Node's class gives it, not one
  * the application wrote (on a subclass, on the object, or in a Proxy's get
  * trap). Only those are disposed by an adapter; any other method is the one
- * that runs (README, "Services").
+ * that runs (docs/services.md).
  */
 
 /** Members of a value that may be anything, read to see what it can do (a throw is caught by index.ts). */

@@ -10,7 +10,7 @@
  *   an immediate exit cuts piped output at 64 KiB. The sink has a `flush()`
  *   that returns a promise while bytes are pending; it is reached through
  *   Bun's own `kWriteStreamFastPath` symbol, found by its description and used
- *   only if it has that shape (a private internal: the last resort SPEC §3
+ *   only if it has that shape (a private internal: the last resort the design allows (docs/decisions.md)
  *   allows, feature-detected, and tested by the 1 MiB scenarios).
  */
 import type { Triggers } from "./types.js";

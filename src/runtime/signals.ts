@@ -57,7 +57,7 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ["SIGUSR1", "Node.js starts its inspector on it instead of ending the process"],
 ]);
 
-/** What Bun and Deno cannot do with a signal Node takes (measured on Bun 1.4.5 and Deno 2.9.6; README, "Runtime notes"). */
+/** What Bun and Deno cannot do with a signal Node takes (measured on Bun 1.4.5 and Deno 2.9.6; docs/runtimes.md, "Signals"). */
 const REFUSED_BY_RUNTIME: Readonly<Record<"bun" | "deno", ReadonlyMap<string, string>>> = {
   bun: new Map([
     ["SIGSTKFLT", "Bun cannot raise it again (process.kill throws \"Unknown signal\")"],

@@ -1,8 +1,8 @@
 /**
- * Worker threads on a signal (SPEC §3, "Workers"): signals reach the main
+ * Worker threads on a signal (docs/services.md, "Worker threads"): signals reach the main
  * thread only, so when its sequence runs for one, it tells every worker
  * thread whose registry has entries, and waits for them before the process
- * dies (README, "Worker threads"). One BroadcastChannel carries it:
+ * dies (docs/services.md, "Worker threads"). One BroadcastChannel carries it:
  *
  * - a worker whose registry gets its first entry says `hello` (its threadId),
  *   and `bye` when its listeners go (its registry emptied, or its sequence

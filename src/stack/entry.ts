@@ -242,7 +242,7 @@ function sameValueZero(a: unknown, b: unknown): boolean {
 }
 
 /**
- * How a diagnostic names an entry (README, "What atexit writes on stderr"):
+ * How a diagnostic names an entry (docs/exit-paths.md, "What atexit writes on stderr"):
  * `fn` for register/defer, `fn (adopting Value)` for adopt/adoptWeak,
  * `Value[Symbol.asyncDispose]` or `Value[Symbol.dispose]` for use. Never throws.
  */

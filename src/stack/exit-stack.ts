@@ -12,7 +12,7 @@ import { EntryList } from "./entry-list.js";
 import { disposeEntries } from "./disposal.js";
 import { isScopeOf, leaveParent, StackCore } from "./core.js";
 
-/** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (SPEC §6). */
+/** Marks the prototype of every copy's ExitStack, so `instanceof` works across copies (docs/package.md, "One registry per thread"). */
 const BRAND = Symbol.for("atexit.ExitStack");
 
 function assertCallback(name: string, value: unknown): void {

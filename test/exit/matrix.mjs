@@ -11,8 +11,8 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 const MODEL_OUTCOME = { returns: "return", throws: "throw", rejects: "reject", hangs: "hang" };
 /** The deadline of a child that must time out (T7): short, since the hanging entry runs first. */
 const TIMEOUT_MS = 300;
-/** The deadline of a child whose hanging entry must receive a signal before it times out (T5′). */
-const SIGNAL_THEN_TIMEOUT_MS = 1000;
+/** The deadline of a child whose hanging entry must receive a signal before it times out (T5′): generous, as a loaded machine delays the signal. */
+const SIGNAL_THEN_TIMEOUT_MS = 3000;
 /**
  * The deadline of every other child: far above what its entries take (a few 20 ms delays), and
  * than a T5 child's wait for its second signal (sent 1.2 s after the first, past the echo window).

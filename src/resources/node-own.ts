@@ -11,18 +11,36 @@ export type Probe = Record<string, unknown>;
 
 type Kind = "server" | "child";
 
+type Module = Record<string, { prototype?: Record<symbol, unknown> } | undefined> & { createServer?: () => object };
+
+/** Reads a method once, when first asked. */
+function once(read: () => unknown): () => unknown {
+  let method: unknown;
+  let done = false;
+  return () => {
+    if (!done) [method, done] = [read(), true];
+    return method;
+  };
+}
+
+const builtin = (module: string): Module => process.getBuiltinModule(module) as unknown as Module;
+const fromClass = (module: string, name: string, method: symbol): (() => unknown) => once(() => builtin(module)[name]?.prototype?.[method]);
+
 /**
  * Where Node keeps the dispose methods of its own classes, most likely first: a module is loaded
  * only once a value already looks like one of its objects (it is loaded then, in practice).
+ * node:http2 does not export its Http2Server class: its prototype is read off a server made for
+ * that (never listening), once.
  */
-const CLASSES: Readonly<Record<Kind, readonly (readonly [module: string, name: string, method: symbol])[]>> = {
+const METHODS: Readonly<Record<Kind, readonly (() => unknown)[]>> = {
   server: [
-    ["node:http", "Server", Symbol.asyncDispose],
-    ["node:net", "Server", Symbol.asyncDispose], // http2's servers (and net's, and Bun's https)
-    ["node:https", "Server", Symbol.asyncDispose],
-    ["node:tls", "Server", Symbol.asyncDispose],
+    fromClass("node:http", "Server", Symbol.asyncDispose),
+    fromClass("node:net", "Server", Symbol.asyncDispose), // Http2SecureServer's (and net's, and Bun's https)
+    fromClass("node:https", "Server", Symbol.asyncDispose),
+    fromClass("node:tls", "Server", Symbol.asyncDispose),
+    once(() => (Object.getPrototypeOf(builtin("node:http2").createServer?.()) as Record<symbol, unknown> | null)?.[Symbol.asyncDispose]),
   ],
-  child: [["node:child_process", "ChildProcess", Symbol.dispose]],
+  child: [fromClass("node:child_process", "ChildProcess", Symbol.dispose)],
 };
 
 /** Methods found to be Node's own (of either kind: a method is never both). */
@@ -32,9 +50,8 @@ const known = new Set<unknown>();
 export function isNodesOwn(kind: Kind, method: unknown): boolean {
   if (typeof method !== "function") return false;
   if (known.has(method)) return true;
-  for (const [module, name, symbol] of CLASSES[kind]) {
-    const constructor = (process.getBuiltinModule(module) as Record<string, { prototype?: Record<symbol, unknown> } | undefined>)[name];
-    if (constructor?.prototype?.[symbol] === method) {
+  for (const nodes of METHODS[kind]) {
+    if (nodes() === method) {
       known.add(method);
       return true;
     }

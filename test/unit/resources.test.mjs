@@ -9,6 +9,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import http2 from "node:http2";
 import atexit, { ExitStack } from "atexit";
 
 /** Each case on a plain stack and on a scope of the process registry (which has the policy). */
@@ -141,6 +142,25 @@ describe("nothing stays attached to a value once its entry is gone", () => {
       assert.equal(server.listenerCount("request"), 0);
       if (server.listening) await new Promise((resolve) => server.close(resolve));
       await stack.disposeAsync();
+    });
+  }
+});
+
+describe("the registry's policy knows Node's own servers by their dispose method", () => {
+  for (const [kind, create, event] of [
+    ["http.Server", () => http.createServer(), "request"],
+    ["http2.Http2Server", () => http2.createServer(), "session"],
+  ]) {
+    test(`a ${kind} is drained (its ${event}s followed from use() on), and nothing is left on it after disposal`, async () => {
+      const server = create().listen(0, "127.0.0.1");
+      await listening(server);
+      const before = server.listenerCount(event);
+      const stack = atexit.scope();
+      stack.use(server);
+      assert.equal(server.listenerCount(event), before + 1);
+      await stack.disposeAsync();
+      assert.equal(server.listenerCount(event), before);
+      assert.equal(server.listening, false);
     });
   }
 });

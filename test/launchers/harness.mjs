@@ -43,14 +43,20 @@ export const commandLine = (runtime, file) => run(runtime, file).join(" ");
 
 let launchers = 0;
 const waiting = [];
-export async function withSlot(task) {
-  while (launchers >= MAX_LAUNCHERS) await new Promise((resolve) => waiting.push(resolve));
-  launchers++;
+/**
+ * Runs `task` in one of MAX_LAUNCHERS slots; `alone`, in all of them: for a launcher with a
+ * deadline of its own that load could make it miss (tsx SIGKILLs an app that has not answered its
+ * relayed signal within 30 ms, then 30 ms more), no other launcher of this file runs meanwhile.
+ */
+export async function withSlot(task, { alone = false } = {}) {
+  const slots = alone ? MAX_LAUNCHERS : 1;
+  while (launchers + slots > MAX_LAUNCHERS) await new Promise((resolve) => waiting.push(resolve));
+  launchers += slots;
   try {
     return await task();
   } finally {
-    launchers--;
-    waiting.shift()?.();
+    launchers -= slots;
+    for (const wake of waiting.splice(0)) wake();
   }
 }
 
@@ -152,7 +158,7 @@ export function send(launched, how) {
  * each app process ran the full sequence for `signal` once, the launcher ended as `end` says, no
  * app process is left, and stderr has exactly the `atexit:` lines of `stderr`.
  */
-export async function stopOnce(runtime, command, { how, signal, end, apps = 1, env, cwd, stderr = [] }) {
+export async function stopOnce(runtime, command, { how, signal, end, apps = 1, env, cwd, stderr = [], alone = false }) {
   return withSlot(async () => {
     const launched = launch(runtime, command, { env, cwd });
     const pids = readyPids(await launched.until((records) => readyPids(records).length >= apps, `${apps} app(s) ready`));
@@ -164,7 +170,7 @@ export async function stopOnce(runtime, command, { how, signal, end, apps = 1, e
     for (const pid of pids) assert.deepEqual(byPid.get(pid), fullSequence(signal), `app ${pid}: every entry once, after the sequence started by ${signal}${context}`);
     assert.deepEqual(ended, end, `how the launcher ended${context}`);
     assertAtexitLines(launched.stderr, stderr, context);
-  });
+  }, { alone });
 }
 
 /** Runs `check` REPS times (bounded by the slots), and fails with the first failure. */

@@ -111,8 +111,8 @@ export function launch(runtime, command, { env = {}, cwd = scratch } = {}) {
     records: () => readRecords(log),
     context: () => `\n--- ${command.join(" ").replaceAll(repoRoot, "")}\n--- app records ---\n${readFileSync(log, "utf8")}--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
     /** Resolves once `predicate(records)` holds; rejects if the launcher ends first, or after the deadline. */
-    async until(predicate, what) {
-      const by = Date.now() + DEADLINE_MS;
+    async until(predicate, what, { within = DEADLINE_MS } = {}) {
+      const by = Date.now() + within;
       while (!predicate(readRecords(log))) {
         if (closed || Date.now() > by) throw new Error(`never saw ${what}${launched.context()}`);
         await sleep(10);
@@ -195,8 +195,17 @@ export async function restartThenStop(runtime, command, { signal, end, cwd }) {
   return withSlot(async () => {
     const launched = launch(runtime, command, { cwd });
     const [first] = readyPids(await launched.until((records) => readyPids(records).length === 1, "the app ready"));
-    writeFileSync(join(cwd, "app.mjs"), `${readFileSync(join(cwd, "app.mjs"), "utf8")}\n`);
-    const pids = readyPids(await launched.until((records) => readyPids(records).length === 2, "the restarted app ready"));
+    // The watcher starts watching the app's files a moment after the app is ready (it learns them
+    // from the app): a change made before that is not seen, so it is made again until a restart.
+    let pids;
+    for (let change = 1; pids === undefined; change++) {
+      writeFileSync(join(cwd, "app.mjs"), `${readFileSync(join(cwd, "app.mjs"), "utf8")}\n`);
+      try {
+        pids = readyPids(await launched.until((records) => readyPids(records).length >= 2, "the restarted app ready", { within: change < 5 ? 3000 : DEADLINE_MS }));
+      } catch (error) {
+        if (change >= 5 || readyPids(launched.records()).length >= 2) throw error;
+      }
+    }
     send(launched, "group:SIGINT");
     const ended = await launched.ended;
     const context = `\n--- launcher ended: code ${ended.code}, signal ${ended.signal}${launched.context()}`;

@@ -177,7 +177,13 @@ const ENDINGS = {
   SIGTERM: { code: null, signal: "SIGTERM" },
   SIGINT: { code: null, signal: "SIGINT" },
 };
-const TSX_ENDINGS = { drain: { code: 0, signal: null }, SIGTERM: { code: 143, signal: null }, SIGINT: { code: 130, signal: null } };
+/**
+ * The tsx command relays a signal to the app and SIGKILLs it when the app has not answered within
+ * 30 ms, then 30 ms more: with the other toolchains' children beside it, it did (the app ran
+ * nothing). A signal through the tsx command is test/launchers/dev.test.mjs's, whose tsx runs have
+ * the machine to themselves; here the loader is shown where no launcher deadline is involved.
+ */
+const TSX_ENDINGS = { drain: { code: 0, signal: null } };
 
 // ---------------------------------------------------------------------------------------------
 // The recipes: toolchain × runtime. Each cell: the command (given the runtime and the project),
@@ -198,7 +204,7 @@ export const RECIPES = [
     cells: onRuntimes(["node20", "node22", "node24", "node26"], () => ["--import", "atexit/register", "--import", "tsx", "main.ts"]),
   },
   {
-    toolchain: "tsx (the tsx command)",
+    toolchain: "tsx (the tsx command, when the loop drains)",
     recipe: 'NODE_OPTIONS="--import atexit/register" npx tsx main.ts',
     // tsx runs the app in a child of its own, with the Node it was started by (the one on PATH).
     // Its Ctrl-C is sent to tsx alone, which relays it to the app: a terminal's Ctrl-C reaches
@@ -297,7 +303,8 @@ describe("module-level using, toolchain by toolchain, from the packed tarball", 
   for (const { toolchain, recipe, cells } of RECIPES) {
     for (const cell of cells) {
       const endings = cell.endings ?? ENDINGS;
-      it(`${toolchain} on ${cell.runtime} (${recipe}): using lives until exit on SIGTERM, Ctrl-C and drain`, { skip: skipOn(cell.runtime) }, async () => {
+      const ways = Object.keys(endings).map((end) => ({ drain: "drain", SIGTERM: "SIGTERM", SIGINT: "Ctrl-C" })[end]);
+      it(`${toolchain} on ${cell.runtime} (${recipe}): using lives until exit on ${ways.join(", ")}`, { skip: skipOn(cell.runtime) }, async () => {
         const results = await Promise.all(Object.keys(endings).map((end) => run(cell.command(dir), { cwd: dir, env: cell.env?.() ?? {}, end, interruptGroup: cell.interruptGroup })));
         Object.keys(endings).forEach((end, index) => {
           const result = results[index];

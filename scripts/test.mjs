@@ -18,9 +18,12 @@ import { assertAllPresent, repoRoot, runtimes } from "../test/runtimes.mjs";
 
 assertAllPresent();
 const full = process.argv.includes("--full");
-const units = readdirSync(`${repoRoot}test/unit`)
-  .filter((file) => file.endsWith(".test.mjs"))
-  .map((file) => `test/unit/${file}`);
+/** The unit tests, and the models' own tests beside them (test/model/). */
+const units = ["test/unit", "test/model"].flatMap((dir) =>
+  readdirSync(`${repoRoot}${dir}`)
+    .filter((file) => file.endsWith(".test.mjs"))
+    .map((file) => `${dir}/${file}`),
+);
 const testFiles = (dir) =>
   readdirSync(`${repoRoot}${dir}`)
     .filter((file) => file.endsWith(".test.mjs"))

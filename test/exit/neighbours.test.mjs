@@ -13,7 +13,7 @@ import { runChild, selectedRuntimes } from "./child.mjs";
 
 assertAllPresent();
 const runtimes = selectedRuntimes();
-const fixture = join(repoRoot, "test/fixtures/neighbours/exit-listeners.mjs");
+const fixture = join(repoRoot, "test/fixtures/exit/neighbours/exit-listeners.mjs");
 
 const NEIGHBOURS = {
   exit5: "a listener calls process.exit(5)",

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { assertAllPresent, repoRoot } from "../runtimes.mjs";
 import { DEADLINE_MS, runChild, selectedRuntimes } from "./child.mjs";
 
-const fixturesDir = join(repoRoot, "test", "fixtures");
+const fixturesDir = join(repoRoot, "test", "fixtures", "exit");
 
 // ---------------------------------------------------------------------------------------------
 // Runtimes

@@ -81,7 +81,7 @@ test("a replaced global SuppressedError that cannot construct does not stop disp
 
 test("atexit/polyfill installs working explicit-resource-management globals, leaving native ones in place", () => {
   // Run by the same runtime as this test (Deno needs `run -A` before the script).
-  const fixture = new URL("../fixtures/polyfill-check.mjs", import.meta.url).pathname;
+  const fixture = new URL("../fixtures/unit/polyfill-check.mjs", import.meta.url).pathname;
   const args = "Deno" in globalThis ? ["run", "-A", fixture] : [fixture];
   const child = spawnSync(process.execPath, args, { cwd: new URL("../..", import.meta.url), encoding: "utf8" });
   assert.equal(child.status, 0, child.stderr);

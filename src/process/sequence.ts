@@ -157,6 +157,8 @@ export type Effect =
   /** One more turn of the loop; then `settled`. */
   | { readonly type: "settle" }
   | { readonly type: "timer"; readonly on: boolean }
+  /** A signal to die by came while the deadline ran: moved sooner if a supervisor kills that long after it. */
+  | { readonly type: "tightenTimer" }
   /** Call every entry not yet run, synchronously, and say why. */
   | { readonly type: "drainSync"; readonly why: DrainWhy }
   /** The same, after the code that registered the entry (the raise takes effect a moment later). */
@@ -321,8 +323,9 @@ function signalDuringSequence(state: State, event: Events["signal"]): Step {
   if (isEcho(state, event)) return echo(state, event);
   if (state.dieBy !== undefined) return cutBySignal(state, event);
   const next: State = { ...state, dieBy: event.signal, lastSignal: { signal: event.signal, at: event.at }, timer: true };
-  // disposeAsync() had no deadline: the signal's sequence is bounded by the timeout.
-  return { state: next, effects: state.timer ? NOTHING : [{ type: "timer", on: true }] };
+  // disposeAsync() had no deadline: the signal's sequence is bounded by the timeout. A drain's
+  // deadline stays, unless a supervisor's SIGKILL after this signal comes first (pm2 stop as it drains).
+  return { state: next, effects: [state.timer ? { type: "tightenTimer" } : { type: "timer", on: true }] };
 }
 
 /** The trace's last line, unless the entries were done already (the worker threads were being waited for). */

@@ -180,6 +180,8 @@ export class Termination {
         return void runtime.signalsDispatched().then(() => this.#dispatch({ type: "settled" }));
       case "timer":
         return effect.on ? this.#startTimer() : this.#clearTimer();
+      case "tightenTimer":
+        return this.#tightenTimer();
       case "drainSync":
         return this.#drainSync(effect.why);
       case "drainSoon":
@@ -286,9 +288,20 @@ export class Termination {
   }
 
   #startTimer(): void {
-    const { runtime, options } = this.#host;
+    this.#arm(this.#timeoutFor(this.#host.options().timeout));
+  }
+
+  /** The deadline armed already, or a supervisor's after the signal to die by if that comes first. */
+  #tightenTimer(): void {
+    const armed = this.#timeoutFor(Infinity);
+    if (armed.supervisor === undefined || this.#deadline === undefined) return;
+    if (this.#host.runtime.now() + armed.ms < this.#deadline) this.#arm(armed);
+  }
+
+  #arm(armed: { ms: number; supervisor: KillDeadline | undefined }): void {
+    const { runtime } = this.#host;
     this.#clearTimer();
-    const armed = (this.#armed = this.#timeoutFor(options().timeout));
+    this.#armed = armed;
     if (armed.ms === Infinity) return;
     this.#deadline = runtime.now() + armed.ms;
     this.#cancelTimer = runtime.timer(armed.ms, () => {

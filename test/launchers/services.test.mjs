@@ -76,11 +76,13 @@ describe("pm2 (fork and cluster mode; Node only here)", { concurrency: true }, (
        * waits for `apps` processes, runs `pm2 <action> name`, and checks each process's lines, that
        * none is left, and the atexit: lines in pm2's error log.
        */
-      async function underPm2(name, { args = [], apps = 1, env = {}, action = "stop", lines, stderr = [] }) {
+      async function underPm2(name, { args = [], apps = 1, env = {}, action = "stop", before = "ready", lines, stderr = [] }) {
         const log = newLog();
         pm2(["start", app, "--name", name, "--interpreter", runtime.path, ...args], { LAUNCHER_LOG: log, ...env });
         const by = Date.now() + DEADLINE_MS;
-        while (readyPids(readRecords(log)).length < apps && Date.now() < by) await sleep(20);
+        // The action comes once `apps` processes have each written the line `before`.
+        const reached = () => readRecords(log).filter(({ what }) => what === before).length;
+        while (reached() < apps && Date.now() < by) await sleep(20);
         const pids = readyPids(readRecords(log));
         pm2([action, name]);
         const gone = await survivors(pids, 10_000);
@@ -101,6 +103,13 @@ describe("pm2 (fork and cluster mode; Node only here)", { concurrency: true }, (
         underPm2("deadline", {
           env: { ENTRY_MS: "2500" },
           lines: ["started by SIGINT", "entry A ran"],
+          stderr: [/^atexit: cleanup timed out after 1400 ms, before pm2's kill_timeout \(1600 ms\) ends the process with SIGKILL, while entryB ran; 1 async cleanup entry could not finish; set a longer kill_timeout to give it longer$/],
+        }));
+      it("pm2 stop while the loop drains and an entry runs: the drain's deadline moves before pm2's SIGKILL, and the line says so", () =>
+        underPm2("draining", {
+          env: { DRAIN: "1", ENTRY_MS: "20000", TIMEOUT_MS: "30000" },
+          before: "started by drain",
+          lines: ["started by drain", "entry A ran"],
           stderr: [/^atexit: cleanup timed out after 1400 ms, before pm2's kill_timeout \(1600 ms\) ends the process with SIGKILL, while entryB ran; 1 async cleanup entry could not finish; set a longer kill_timeout to give it longer$/],
         }));
       it("the same entry with --kill-timeout 5000 finishes", () => underPm2("longer", { args: ["--kill-timeout", "5000"], env: { ENTRY_MS: "2500" }, lines: fullSequence("SIGINT") }));

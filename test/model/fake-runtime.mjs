@@ -16,6 +16,8 @@
 // signal listener) are options, for explicit cases.
 import { setImmediate } from "node:timers";
 
+import { killDeadline } from "../../.build/runtime/supervisors.js";
+
 /** Lets every real microtask queued so far (and those they queue) run. */
 const realTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -297,11 +299,12 @@ export class FakeRuntime {
   env(name) {
     return this.#env[name];
   }
-  /** No test runner's sandbox, no supervisor: the in-process runs are a plain process. */
+  /** No test runner's sandbox: the in-process runs are a plain process. */
   sandboxWarning() {
     return undefined;
   }
+  /** A supervisor's, as the real runtime reads it from the environment (`env: { pm_id, kill_timeout }`). */
   killDeadline() {
-    return undefined;
+    return killDeadline((name) => this.env(name));
   }
 }

@@ -806,6 +806,36 @@ describe("cells programs cannot reach", () => {
       assert.deepEqual(end, { signal: "SIGTERM" });
     });
 
+    /** T1 with entry f (3000 ms), a SIGINT 100 ms into it, timeout 5000 ms; `env` as pm2 sets it, or not. */
+    const signalAsTheLoopDrains = (env) =>
+      scenario(
+        ({ atexit, fn, later, runtime }) => {
+          atexit.configure({ timeout: 5000 });
+          atexit.register(
+            fn("f", () => {
+              later(100, () => runtime.kill("SIGINT"));
+              return new Promise((resolve) => later(3000, resolve));
+            }),
+          );
+        },
+        { env },
+      );
+
+    test("a signal as the loop drains keeps the drain's deadline: not moved later, and sooner only for a supervisor's SIGKILL [running × signal]", async () => {
+      const plain = await signalAsTheLoopDrains({});
+      assert.deepEqual([plain.calls, plain.lines, plain.end], [["f"], [], { signal: "SIGINT" }]);
+      // pm2 stop as it drains: SIGKILL 1000 ms after the SIGINT, before the 5000 ms deadline.
+      const pm2 = await signalAsTheLoopDrains({ pm_id: "0", kill_timeout: "1000" });
+      assert.deepEqual(pm2.lines, [
+        "atexit: cleanup timed out after 800 ms, before pm2's kill_timeout (1000 ms) ends the process with SIGKILL, while f ran; 1 async cleanup entry could not finish; set a longer kill_timeout to give it longer",
+      ]);
+      assert.deepEqual(pm2.end, { signal: "SIGINT" });
+      assert.ok(pm2.runtime.now() < 1500, `ended at ${pm2.runtime.now()} ms, before pm2's SIGKILL at 1100 ms`);
+      // A kill_timeout longer than what is left of the deadline changes nothing.
+      const patient = await signalAsTheLoopDrains({ pm_id: "0", kill_timeout: "10000" });
+      assert.deepEqual([patient.calls, patient.lines, patient.end], [["f"], [], { signal: "SIGINT" }]);
+    });
+
     test("an uncaught error during a sequence is reported even when the application listens for uncaught errors itself [running × error]", async () => {
       const { end, lines, calls } = await scenario(
         ({ atexit, fn, later }) => {

@@ -22,6 +22,7 @@ import { assertAllPresent, repoRoot } from "../test/runtimes.mjs";
 import { selectedRuntimes } from "../test/exit/child.mjs";
 import { causeOf, failureReport, programProperty } from "../test/exit/generated-programs.mjs";
 import { runStormChild } from "../test/exit/storm.mjs";
+import { testRunnerArgs } from "./runners.mjs";
 import { processProgramArbitrary } from "../test/model/process-arbitraries.mjs";
 import { checkProgram } from "../test/model/process-program.mjs";
 
@@ -62,9 +63,7 @@ if (parts.has("model")) {
   const file = "test/unit/exit-stack-model.test.mjs";
   console.log(`\n## 1. the model-based ExitStack test: ${options.model} programs a runtime (${file})`);
   for (const runtime of runtimes) {
-    // bun test gives each test 5 s by default: thousands of programs take longer.
-    const args = runtime.name === "bun" ? ["test", "--timeout", "600000", `./${file}`] : runtime.name === "deno" ? ["test", "-A", "--no-check", file] : ["--test", file];
-    const { code, output } = await runToEnd(runtime.path, args, { ATEXIT_MODEL_RUNS: options.model, ATEXIT_MODEL_SEED: String(seed) });
+    const { code, output } = await runToEnd(runtime.path, testRunnerArgs(runtime, [file]), { ATEXIT_MODEL_RUNS: options.model, ATEXIT_MODEL_SEED: String(seed) });
     console.log(`${runtime.name}: ${code === 0 ? "agrees" : "DISAGREES"}`);
     if (code !== 0) {
       failed = true;

@@ -15,6 +15,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { assertAllPresent, repoRoot, runtimes } from "../test/runtimes.mjs";
+import { testRunnerArgs } from "./runners.mjs";
 
 assertAllPresent();
 const full = process.argv.includes("--full");
@@ -52,9 +53,8 @@ const fileRuns = full
 
 /** How each runner is asked to run the unit tests (with gc exposed, for adoptWeak), and how it sums up. */
 function unitRun(runtime) {
-  if (runtime.name === "bun") return { args: ["test", ...units.map((file) => `./${file}`)], summary: bunSummary };
-  if (runtime.name === "deno") return { args: ["test", "-A", "--no-check", "--v8-flags=--expose-gc", ...units], summary: denoSummary };
-  return { args: ["--expose-gc", "--test", ...units], summary: nodeSummary };
+  const summary = runtime.name === "bun" ? bunSummary : runtime.name === "deno" ? denoSummary : nodeSummary;
+  return { args: testRunnerArgs(runtime, units, { exposeGc: true }), summary };
 }
 
 const number = (pattern, text) => Number(pattern.exec(text)?.[1] ?? 0);

@@ -13,11 +13,10 @@
  * - Workers emit no `beforeExit`: at a worker's natural end only the
  *   synchronous part runs, from `exit`.
  * - A signal delivered while a listener was there but dispatched after it
- *   was removed is dropped. Listeners released at the next turn lost the
- *   signal sent right after the last scope closed; under load, Deno has taken
- *   over 40 ms to dispatch one (1 in 40 sent 40 ms before the removal was lost
- *   at a load average of 10 on 2 cores), so the quiet period is as long as the
- *   SPEC allows (`quietMs`), and the rare loss past it is a limit of Deno's.
+ *   was removed is dropped. Under load, Deno has taken over 40 ms to
+ *   dispatch one, so the quiet period is as long as the SPEC allows
+ *   (`quietMs`), and the listeners go only after a turn that dispatches
+ *   signals (node.ts, `#quietPeriodEnded`).
  * - A signal raised again just after its last listener went can be dropped: `forward` (and so
  *   `raise`) raises it again until it takes effect.
  * - A signal ignored at start (SIGHUP under `nohup`) gets its default action back with Deno's

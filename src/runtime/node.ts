@@ -254,12 +254,20 @@ export class NodeRuntime implements Runtime {
     return QUIET_MS;
   }
 
-  #quietPeriodEnded(): void {
+  /**
+   * A signal delivered before the period ended may not be dispatched yet: when the loop was held
+   * (a busy machine), the timer comes first in the turn that also has the signal, and a listener
+   * gone by then drops it (Node 20, Deno). So the listeners go only after one more turn that
+   * dispatches signals (`dispatched`), which handles such a signal as without atexit.
+   */
+  #quietPeriodEnded(dispatched = false): void {
     if (!this.#unwanted) {
       this.#quietPeriod = undefined;
     } else if (this.#wantedAgain) {
       this.#wantedAgain = false;
       this.#quietPeriod?.refresh();
+    } else if (!dispatched) {
+      void this.signalsDispatched().then(() => this.#quietPeriodEnded(true));
     } else {
       this.uninstall();
     }

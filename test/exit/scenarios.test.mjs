@@ -785,6 +785,13 @@ const scenarios = [
     ];
   }),
 
+  {
+    name: "the same SIGINT, with the loop held past the quiet period before the signal is dispatched (a busy machine): still as if atexit were not there",
+    fixture: "empty-registry.mjs",
+    args: ["signal-right-after-stalled"],
+    expect: { signal: "SIGINT", stdout: [...LINES_EMPTY, "last scope entry ran"], notStderr: [anyDiagnostic] },
+  },
+
   // A good neighbour: the application's own handlers beside atexit's
   ...[
     ["before", "added before atexit's first entry: the line names it", "onSigterm"],

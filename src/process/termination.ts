@@ -184,8 +184,6 @@ export class Termination {
         return this.#tightenTimer();
       case "drainSync":
         return this.#drainSync(effect.why);
-      case "drainSoon":
-        return queueMicrotask(() => this.#drain());
       case "stopWorkers":
         return this.#stopWorkers(effect.signal);
       case "flush":

@@ -642,7 +642,7 @@ describe("cells programs cannot reach", () => {
   });
 
   describe("raised, final, disposed: after the end", () => {
-    test("in a worker thread, an entry registered once the signal's sequence is over is called after the code that registered it [raised × occupancy]", async () => {
+    test("in a worker thread, an entry registered once the signal's sequence is over is called before register() returns [raised × occupancy]", async () => {
       const { calls, lines } = await scenario(
         ({ atexit, runtime, calls, fn, later }) => {
           atexit.register(fn("f"));
@@ -654,7 +654,7 @@ describe("cells programs cannot reach", () => {
         },
         { isMainThread: false },
       );
-      assert.deepEqual(calls, ["f", "registered g", "g"]);
+      assert.deepEqual(calls, ["f", "g", "registered g"]);
       assert.deepEqual(lines, []);
     });
 

@@ -82,7 +82,7 @@ const BOUNDS = {
     });
     const bytes = (lib) => results.startup.node24?.[lib]?.bytes;
     return (
-      `atexit is one module of ${fmt(bytes("atexit"))} bytes (readable, its comments kept) that V8 must read and compile, signal-exit two files of ${fmt(bytes("signal-exit"))}; ` +
+      `atexit is one module of ${fmt(bytes("atexit"))} bytes (readable, its comments left in src/) that V8 must read and compile, signal-exit two files of ${fmt(bytes("signal-exit"))}; ` +
       "both then install their listeners, and at the end atexit runs its sequence once. The experiment: the import and the one registration alone, timed inside the process " +
       `(median of ${results.plan.importRuns}), take ${imports.join(", ")}.`
     );

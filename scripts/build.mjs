@@ -2,7 +2,10 @@
 //
 // - TypeScript 7 compiles src/ file by file (JavaScript with comments, declarations, maps).
 // - Rollup joins each public ES entry into one file (one file to load is the cheapest import),
-//   readable as the source is, with a source map that leads back to src/*.ts.
+//   readable as the source is, with a source map that leads back to src/*.ts. It is tsc's output
+//   without comments (they stay in src/, shipped, where the maps lead), and ASCII: V8 reads every
+//   byte of a module it imports, and one other character makes it read the whole module as
+//   two-byte text; together they were about a fifth of import's cost (docs/package.md).
 // - Each entry has one implementation, its ES module. The CommonJS entries (index.cjs,
 //   transform.cjs) are a few lines that require() it (Node >= 20.19 / 22.12, Bun, Deno), so a
 //   process that loads both has one ExitStack class; their declarations name the ES module's,
@@ -29,13 +32,13 @@ process.chdir(root);
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 /** tsc's output, file by file (outside node_modules, which rollup-plugin-dts would leave out). */
 const compiled = mkdtempSync(join(tmpdir(), "atexit-build-"));
+/** tsc's JavaScript again, without the comments: what dist/'s JavaScript is joined from. */
+const shipped = mkdtempSync(join(tmpdir(), "atexit-build-js-"));
 rmSync("dist", { recursive: true, force: true });
 
-execFileSync(
-  process.execPath,
-  ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--outDir", compiled, "--emitDeclarationOnly", "false", "--sourceMap", "--declarationMap", "--stripInternal"],
-  { stdio: "inherit" },
-);
+const tsc = (args) => execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", ...args], { stdio: "inherit" });
+tsc(["--outDir", compiled, "--emitDeclarationOnly", "false", "--sourceMap", "--declarationMap", "--stripInternal"]);
+tsc(["--outDir", shipped, "--emitDeclarationOnly", "false", "--declaration", "false", "--isolatedDeclarations", "false", "--sourceMap", "--removeComments"]);
 
 // The CommonJS entries hold no implementation, and register and the polyfill declare
 // nothing: tsc's files are shipped as they are.
@@ -47,7 +50,7 @@ for (const [from, to] of [
   ["loader/register.d.ts", "register.d.ts"],
   ["polyfill.d.cts", "polyfill.d.cts"],
 ]) {
-  copyWithMap(join(compiled, from), join("dist", to));
+  copyWithMap(join(from.endsWith(".cjs") ? shipped : compiled, from), join("dist", to));
 }
 
 // A source file's header comment is about that file (its design, its states), not about a
@@ -61,7 +64,7 @@ for (const file of readdirSync(compiled, { recursive: true }).filter((name) => n
 const compiledJavaScript = {
   name: "compiled-javascript",
   load(id) {
-    if (!id.startsWith(compiled) || !id.endsWith(".js")) return null;
+    if (!id.startsWith(shipped) || !id.endsWith(".js")) return null;
     return { code: readFileSync(id, "utf8"), map: existsSync(`${id}.map`) ? readFileSync(`${id}.map`, "utf8") : null };
   },
   transform(code) {
@@ -79,14 +82,14 @@ const external = (id) => id.startsWith("node:") || id === "oxc-parser";
 const javascript = await rollup({
   input: { index: "index.js", transform: "loader/transform.js", register: "loader/register.js", "async-hooks": "loader/async-hooks.js" },
   external,
-  plugins: [{ name: "compiled-root", resolveId: (id, importer) => (importer ? null : join(compiled, id)) }, compiledJavaScript],
+  plugins: [{ name: "compiled-root", resolveId: (id, importer) => (importer ? null : join(shipped, id)) }, compiledJavaScript],
   onwarn: fail,
 });
 await javascript.write({ dir: "dist", format: "es", sourcemap: true, sourcemapExcludeSources: true, minifyInternalExports: false, entryFileNames: "[name].js", chunkFileNames: "[name].js" });
 await javascript.close();
 
 // The implementation again, as CommonJS, for loaders that cannot require() an ES module (Jest's).
-const commonJs = await rollup({ input: join(compiled, "index.js"), external, plugins: [compiledJavaScript], onwarn: fail });
+const commonJs = await rollup({ input: join(shipped, "index.js"), external, plugins: [compiledJavaScript], onwarn: fail });
 await commonJs.write({ file: "dist/commonjs.cjs", format: "cjs", exports: "named", sourcemap: true, sourcemapExcludeSources: true });
 await commonJs.close();
 
@@ -115,6 +118,7 @@ await build({ ...coreJs, entryPoints: { polyfill: "src/polyfill.cts" } });
 rmSync(".build", { recursive: true, force: true });
 cpSync(compiled, ".build", { recursive: true, filter: (path) => !/\.d\.c?ts$|\.map$/.test(path) });
 rmSync(compiled, { recursive: true, force: true });
+rmSync(shipped, { recursive: true, force: true });
 
 /** Copies a compiled file and its map, pointing the map's sources at src/ from the new place. */
 function copyWithMap(from, to) {

@@ -66,6 +66,6 @@ if (thread[INSTALLED]) {
 } else if (typeof nodeModule.register === "function") {
   nodeModule.register("./async-hooks.js", import.meta.url);
 } else {
-  throw new Error("atexit/register: this runtime has neither module.registerHooks nor module.register (Node ≥ 20.6, Deno ≥ 2.9 or Bun ≥ 1.4 needed)");
+  throw new Error("atexit/register: this runtime has neither module.registerHooks nor module.register (Node \u2265 20.6, Deno \u2265 2.9 or Bun \u2265 1.4 needed)");
 }
 thread[INSTALLED] = true;

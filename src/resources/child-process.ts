@@ -133,5 +133,5 @@ function killHard(child: ChildProcess): void {
 /** `node worker.js`: the command line with base names for absolute paths, shortened for a diagnostic. */
 function commandOf(child: ChildProcess): string {
   const command = child.spawnargs.map((arg) => (arg.startsWith("/") ? arg.slice(arg.lastIndexOf("/") + 1) : arg)).join(" ");
-  return command.length > 80 ? `${command.slice(0, 79)}…` : command;
+  return command.length > 80 ? `${command.slice(0, 79)}\u2026` : command;
 }

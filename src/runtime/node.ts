@@ -6,7 +6,7 @@
  * while the registry calls entries synchronously from the `exit` event, where
  * Node would otherwise end the process at once and skip the remaining entries.
  */
-import { signalNumber, signalProblem as platformSignalProblem } from "./signals.js";
+import { type IgnoredSignals, signalNumber, signalProblem as platformSignalProblem, wasIgnored } from "./signals.js";
 import type { Listening, Runtime, Triggers } from "./types.js";
 import { sandboxWarning } from "./sandbox.js";
 import { killDeadline, type KillDeadline } from "./supervisors.js";
@@ -40,8 +40,6 @@ interface Installed {
   readonly listener: Listener;
   readonly remove: () => void;
 }
-
-const NONE: ReadonlySet<string> = new Set();
 
 /** `/app/server.mjs:3:9` from a stack frame (`    at f (file:///app/server.mjs:3:9)`). */
 function frameLocation(frame: string): string | undefined {
@@ -115,7 +113,7 @@ export class NodeRuntime implements Runtime {
   /** Where the application added each listener of a signal atexit listens for, seen while atexit listens (`newListener`). */
   readonly #addedAt = new WeakMap<Listener, string>();
   /** Signals ignored when the process started, read once before the first listener changes that. */
-  #ignored: ReadonlySet<string> | undefined = undefined;
+  #ignored: IgnoredSignals | undefined = undefined;
 
   /** Main thread: the worker threads with a registry. A worker thread: its link to the main thread while it listens. */
   #workers: WorkerRegistries | undefined = undefined;
@@ -158,8 +156,8 @@ export class NodeRuntime implements Runtime {
     // entries are done; it listens for none itself (Node never calls them there; Deno would).
     if (this.isMainThread) {
       const ignored = (this.#ignored ??= this.ignoredAtStart());
-      for (const signal of signals) if (ignored.has(signal)) this.keepIgnored(signal);
-      const taken = signals.filter((signal) => !ignored.has(signal));
+      for (const signal of signals) if (wasIgnored(ignored, signal)) this.keepIgnored(signal);
+      const taken = signals.filter((signal) => !wasIgnored(ignored, signal));
       for (const signal of taken) this.on(signal, () => triggers.signal(signal));
       if (taken.length > 0) this.on("newListener", (event: string | symbol, listener: Listener) => this.#noteAddedAt(taken, event, listener));
       this.#workers ??= new WorkerRegistries();
@@ -183,8 +181,8 @@ export class NodeRuntime implements Runtime {
    * stay ignored, as without atexit. Node puts every disposition back to the default at start-up,
    * so there are none on Node; Bun and Deno keep them (runtime/bun.ts, deno.ts).
    */
-  protected ignoredAtStart(): ReadonlySet<string> {
-    return NONE;
+  protected ignoredAtStart(): IgnoredSignals {
+    return 0n;
   }
 
   /** A signal in `signals` that was ignored at start: Node and Bun leave it ignored as long as nobody listens. */

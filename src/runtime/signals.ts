@@ -77,24 +77,34 @@ export function runtimeSignalProblem(runtime: "bun" | "deno", name: string): str
   return REFUSED_BY_RUNTIME[runtime].get(name);
 }
 
+/** The signals whose disposition was "ignore" when the process started: a Linux `SigIgn` mask, bit n - 1 for signal n. */
+export type IgnoredSignals = bigint;
+
 /**
- * The signals whose disposition was "ignore" when this process started (`nohup` ignores SIGHUP),
- * from Linux's /proc/self/status (`SigIgn`, a hex mask, bit n - 1 for signal n); none elsewhere.
- * Read before atexit adds its first listener, which changes the disposition.
+ * The signals ignored at start (`nohup` ignores SIGHUP), from the text of Linux's
+ * /proc/self/status, which `read` returns (it throws elsewhere: none then). Read before atexit adds
+ * its first listener, which changes the disposition.
  */
-export function ignoredAtStart(): ReadonlySet<string> {
-  let mask: bigint;
+export function ignoredAtStart(read: () => string): IgnoredSignals {
   try {
-    const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
-    const line = /^SigIgn:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "latin1"))?.[1];
-    if (line === undefined) return new Set();
-    mask = BigInt(`0x${line}`);
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(read())?.[1];
+    return mask === undefined ? 0n : BigInt(`0x${mask}`);
   } catch {
-    return new Set(); // not Linux
+    return 0n; // not Linux
   }
-  const ignored = new Set<string>();
-  for (const [name, number] of Object.entries(platformSignals())) if (number > 0 && (mask >> BigInt(number - 1)) & 1n) ignored.add(name);
-  return ignored;
+}
+
+/**
+ * The numbers of the default signals (and SIGQUIT) on every Linux architecture, so that deciding
+ * on them loads no module: node:os costs 35 ms on Deno, whose first Node module it is.
+ */
+const LINUX_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
+
+/** Whether `signal` was ignored at start. */
+export function wasIgnored(ignored: IgnoredSignals, signal: string): boolean {
+  if (ignored === 0n) return false;
+  const number = LINUX_NUMBERS[signal] ?? platformSignals()[signal];
+  return number !== undefined && number > 0 && ((ignored >> BigInt(number - 1)) & 1n) === 1n;
 }
 
 function platformSignals(): Readonly<Record<string, number>> {

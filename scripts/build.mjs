@@ -1,6 +1,7 @@
 // Builds dist/ from src/ and the examples from examples/:
 //
-// - TypeScript 7 compiles src/ file by file (JavaScript with comments, declarations, maps).
+// - TypeScript 7 compiles src/ file by file, twice: the declarations with their comments (what
+//   editors show), and the JavaScript without comments; each with its maps.
 // - Rollup joins each public ES entry into one file (one file to load is the cheapest import),
 //   readable as the source is, with a source map that leads back to src/*.ts. It is tsc's output
 //   without comments (they stay in src/, shipped, where the maps lead), and ASCII: V8 reads every
@@ -30,15 +31,15 @@ import { dts } from "rollup-plugin-dts";
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
-/** tsc's output, file by file (outside node_modules, which rollup-plugin-dts would leave out). */
-const compiled = mkdtempSync(join(tmpdir(), "atexit-build-"));
-/** tsc's JavaScript again, without the comments: what dist/'s JavaScript is joined from. */
-const shipped = mkdtempSync(join(tmpdir(), "atexit-build-js-"));
+/** tsc's declarations, file by file (outside node_modules, which rollup-plugin-dts would leave out). */
+const declared = mkdtempSync(join(tmpdir(), "atexit-build-"));
+/** tsc's JavaScript, file by file, without the comments: what dist/'s JavaScript is joined from. */
+const compiled = mkdtempSync(join(tmpdir(), "atexit-build-js-"));
 rmSync("dist", { recursive: true, force: true });
 
 const tsc = (args) => execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", ...args], { stdio: "inherit" });
-tsc(["--outDir", compiled, "--emitDeclarationOnly", "false", "--sourceMap", "--declarationMap", "--stripInternal"]);
-tsc(["--outDir", shipped, "--emitDeclarationOnly", "false", "--declaration", "false", "--isolatedDeclarations", "false", "--sourceMap", "--removeComments"]);
+tsc(["--outDir", declared, "--declarationMap", "--stripInternal"]);
+tsc(["--outDir", compiled, "--emitDeclarationOnly", "false", "--declaration", "false", "--isolatedDeclarations", "false", "--sourceMap", "--removeComments"]);
 
 // The CommonJS entries hold no implementation, and register and the polyfill declare
 // nothing: tsc's files are shipped as they are.
@@ -50,13 +51,13 @@ for (const [from, to] of [
   ["loader/register.d.ts", "register.d.ts"],
   ["polyfill.d.cts", "polyfill.d.cts"],
 ]) {
-  copyWithMap(join(from.endsWith(".cjs") ? shipped : compiled, from), join("dist", to));
+  copyWithMap(join(from.endsWith(".cjs") ? compiled : declared, from), join("dist", to));
 }
 
 // A source file's header comment is about that file (its design, its states), not about a
 // declaration: it stays in src/. Blanked rather than cut, so that the maps still hold.
-for (const file of readdirSync(compiled, { recursive: true }).filter((name) => name.endsWith(".d.ts"))) {
-  const path = join(compiled, file);
+for (const file of readdirSync(declared, { recursive: true }).filter((name) => name.endsWith(".d.ts"))) {
+  const path = join(declared, file);
   writeFileSync(path, readFileSync(path, "utf8").replace(/^\/\*\*[\s\S]*?\*\//, (header) => header.replace(/[^\n]/g, "")));
 }
 
@@ -64,7 +65,7 @@ for (const file of readdirSync(compiled, { recursive: true }).filter((name) => n
 const compiledJavaScript = {
   name: "compiled-javascript",
   load(id) {
-    if (!id.startsWith(shipped) || !id.endsWith(".js")) return null;
+    if (!id.startsWith(compiled) || !id.endsWith(".js")) return null;
     return { code: readFileSync(id, "utf8"), map: existsSync(`${id}.map`) ? readFileSync(`${id}.map`, "utf8") : null };
   },
   transform(code) {
@@ -82,14 +83,14 @@ const external = (id) => id.startsWith("node:") || id === "oxc-parser";
 const javascript = await rollup({
   input: { index: "index.js", transform: "loader/transform.js", register: "loader/register.js", "async-hooks": "loader/async-hooks.js" },
   external,
-  plugins: [{ name: "compiled-root", resolveId: (id, importer) => (importer ? null : join(shipped, id)) }, compiledJavaScript],
+  plugins: [{ name: "compiled-root", resolveId: (id, importer) => (importer ? null : join(compiled, id)) }, compiledJavaScript],
   onwarn: fail,
 });
 await javascript.write({ dir: "dist", format: "es", sourcemap: true, sourcemapExcludeSources: true, minifyInternalExports: false, entryFileNames: "[name].js", chunkFileNames: "[name].js" });
 await javascript.close();
 
 // The implementation again, as CommonJS, for loaders that cannot require() an ES module (Jest's).
-const commonJs = await rollup({ input: join(shipped, "index.js"), external, plugins: [compiledJavaScript], onwarn: fail });
+const commonJs = await rollup({ input: join(compiled, "index.js"), external, plugins: [compiledJavaScript], onwarn: fail });
 await commonJs.write({ file: "dist/commonjs.cjs", format: "cjs", exports: "named", sourcemap: true, sourcemapExcludeSources: true });
 await commonJs.close();
 
@@ -103,7 +104,7 @@ const annotation = `// The export names, for CommonJS lexers (never runs).\n0 &&
 writeFileSync("dist/index.cjs", indexCjs.replace(/^\/\/# sourceMappingURL=/m, `${annotation}$&`));
 
 const declarations = await rollup({
-  input: { index: join(compiled, "index.d.ts"), transform: join(compiled, "loader/transform.d.ts") },
+  input: { index: join(declared, "index.d.ts"), transform: join(declared, "loader/transform.d.ts") },
   plugins: [dts({ sourcemap: true })],
   onwarn: fail,
 });
@@ -116,9 +117,9 @@ await build({ ...coreJs, entryPoints: { polyfill: "src/polyfill.cts" } });
 // src/ compiled file by file, for the in-process tests of the parts no entry exports (the
 // sequence's table and its shell): .build/ (ignored by git, not in the package).
 rmSync(".build", { recursive: true, force: true });
-cpSync(compiled, ".build", { recursive: true, filter: (path) => !/\.d\.c?ts$|\.map$/.test(path) });
+cpSync(compiled, ".build", { recursive: true, filter: (path) => !path.endsWith(".map") });
+rmSync(declared, { recursive: true, force: true });
 rmSync(compiled, { recursive: true, force: true });
-rmSync(shipped, { recursive: true, force: true });
 
 /** Copies a compiled file and its map, pointing the map's sources at src/ from the new place. */
 function copyWithMap(from, to) {

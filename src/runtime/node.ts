@@ -156,8 +156,11 @@ export class NodeRuntime implements Runtime {
     // entries are done; it listens for none itself (Node never calls them there; Deno would).
     if (this.isMainThread) {
       const ignored = (this.#ignored ??= this.ignoredAtStart());
-      for (const signal of signals) if (wasIgnored(ignored, signal)) this.keepIgnored(signal);
-      const taken = signals.filter((signal) => !wasIgnored(ignored, signal));
+      const taken: (typeof signals)[number][] = [];
+      for (const signal of signals) {
+        if (wasIgnored(ignored, signal)) this.keepIgnored(signal);
+        else taken.push(signal);
+      }
       for (const signal of taken) this.on(signal, () => triggers.signal(signal));
       if (taken.length > 0) this.on("newListener", (event: string | symbol, listener: Listener) => this.#noteAddedAt(taken, event, listener));
       this.#workers ??= new WorkerRegistries();
